@@ -1,0 +1,85 @@
+import type { AuditStore } from '@auditkit/core';
+import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
+import { Kysely, Migrator, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { sqliteMigrations } from './sqlite-migrations.js';
+import { sqliteTraits } from './sqlite-traits.js';
+
+/** Options of {@link sqliteStore}: a file to open, or a database the application already has. */
+export type SqliteStoreOptions =
+  | {
+      /** Path of the database file (created when missing), or `:memory:`. */
+      filename: string;
+      /** How long a write waits for another process's lock, in ms. Default 5000. */
+      busyTimeoutMs?: number;
+    }
+  | {
+      /**
+       * A better-sqlite3 `Database` the application opened. AuditKit never closes it and leaves
+       * its pragmas (journal mode, busy timeout) as the application set them.
+       */
+      database: SqliteDatabase;
+    };
+
+async function openDatabase(filename: string, busyTimeoutMs: number): Promise<SqliteDatabase> {
+  const { default: Database } = await import('better-sqlite3');
+  const database = new Database(filename);
+  database.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  // WAL lets readers (exports) run while another process writes.
+  if (filename !== ':memory:' && filename !== '') database.pragma('journal_mode = WAL');
+  return database as unknown as SqliteDatabase;
+}
+
+/**
+ * An AuditKit store on SQLite (better-sqlite3 through kysely). Migrations run when the audit
+ * log opens, safely from several processes at once.
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog } from '@auditkit/core';
+ * import { sqliteStore } from '@auditkit/adapter-sqlite';
+ *
+ * const auditLog = await createAuditLog({ store: sqliteStore({ filename: 'audit.db' }) });
+ * ```
+ */
+export function sqliteStore(options: SqliteStoreOptions): AuditStore {
+  const owned = 'filename' in options;
+  const database = owned
+    ? openDatabase(options.filename, options.busyTimeoutMs ?? 5000)
+    : Promise.resolve(options.database);
+  // A rejected open surfaces from open(); until then it must not count as unhandled.
+  database.catch(() => undefined);
+  const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database: () => database }) });
+
+  return kyselyStore({
+    name: 'sqlite',
+    capabilities: { persistent: !owned || options.filename !== ':memory:' },
+    db,
+    traits: sqliteTraits,
+    async migrate() {
+      await db.connection().execute(async (connection) => {
+        // IMMEDIATE takes the write lock up front: a second process waits (busy_timeout) and
+        // then finds the migrations done, instead of failing to upgrade a read lock.
+        await sql`begin immediate`.execute(connection);
+        try {
+          const migrator = new Migrator({
+            db: connection,
+            provider: { getMigrations: async () => sqliteMigrations },
+            migrationTableName: 'auditkit_migration',
+            migrationLockTableName: 'auditkit_migration_lock',
+            disableTransactions: true,
+          });
+          const { error } = await migrator.migrateToLatest();
+          if (error) throw error;
+          await sql`commit`.execute(connection);
+        } catch (error) {
+          await sql`rollback`.execute(connection).catch(() => undefined);
+          throw error;
+        }
+      });
+    },
+    async release() {
+      // Kysely's destroy closes the better-sqlite3 handle, which is only ours to close when we opened it.
+      if (owned) await db.destroy();
+    },
+  });
+}

@@ -1,0 +1,156 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditLogExportFilters, ListEventsOptions } from './event-filter.js';
+import { type BatchEventInput, EventIntake } from './event-intake.js';
+import type {
+  AuditLogEvent,
+  CreateAuditLogEventInput,
+  CreateAuditLogEventRequestOptions,
+  CreatedAuditLogEvent,
+} from './event-model.js';
+import { EventReader, type ExportEventsOptions } from './event-reads.js';
+import {
+  type AuditLogExport,
+  type CreateExportOptions,
+  ExportJobs,
+  type ExportSettings,
+} from './export-jobs.js';
+import { guardStore } from './guarded-store.js';
+import { DEFAULT_EVENT_LIMITS, type EventLimits } from './limits.js';
+import type { List, PaginationOptions } from './pagination.js';
+import {
+  type AuditLogRetention,
+  getRetention,
+  type PurgeOptions,
+  type PurgeResult,
+  purgeExpiredEvents,
+  setRetention,
+} from './retention.js';
+import type { AuditLogSchema, CreateAuditLogSchemaInput } from './schema-definition.js';
+import { type AuditLogAction, type ListSchemasOptions, SchemaRegistry } from './schema-registry.js';
+import type { AuditStore } from './store.js';
+
+/** Options of {@link createAuditLog}. */
+export interface CreateAuditLogOptions {
+  /** Where events live: `memoryStore()`, `sqliteStore(…)`, `postgresStore(…)`, `mongoStore(…)`. */
+  store: AuditStore;
+  /** Accept events only for actions with a configured schema. Default `true`. */
+  requireSchemas?: boolean;
+  /** Size limits on events and batches; see {@link EventLimits}. */
+  limits?: Partial<EventLimits>;
+  /** Export files: directory (default `<os tmpdir>/auditkit-exports`) and liveness timings. */
+  exports?: Partial<ExportSettings>;
+  /** Events read per store query by exports. Default 1000. */
+  exportPageSize?: number;
+  /** The clock, for tests. Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+/**
+ * An audit log bound to one store. Method names and shapes follow the WorkOS Node SDK's
+ * `workos.auditLogs`, plus batch writes, reads, streamed exports and retention.
+ */
+export interface AuditLog {
+  /** Validates and stores one event, idempotently; returns the stored event. */
+  createEvent(
+    organizationId: string,
+    event: CreateAuditLogEventInput,
+    options?: CreateAuditLogEventRequestOptions,
+  ): Promise<CreatedAuditLogEvent>;
+  /** Validates a batch as a whole and stores all of it or nothing. */
+  createEvents(organizationId: string, events: readonly BatchEventInput[]): Promise<CreatedAuditLogEvent[]>;
+  /** Adds a schema version for an action, unless the latest one is identical. */
+  createSchema(schema: CreateAuditLogSchemaInput): Promise<AuditLogSchema>;
+  listSchemas(options: ListSchemasOptions): Promise<List<AuditLogSchema>>;
+  listActions(options?: PaginationOptions): Promise<List<AuditLogAction>>;
+  /** Filtered, cursor-paginated reads of one organization's events. */
+  listEvents(options: ListEventsOptions): Promise<List<AuditLogEvent>>;
+  /** Streams matching events as CSV (default) or NDJSON text chunks, oldest first. */
+  exportEvents(filters: AuditLogExportFilters, options?: ExportEventsOptions): AsyncIterable<string>;
+  /** Starts writing an export file in the background; returns the `pending` export. */
+  createExport(filters: AuditLogExportFilters, options?: CreateExportOptions): Promise<AuditLogExport>;
+  getExport(id: string): Promise<AuditLogExport>;
+  /** Polls until the export is `ready` or `error`, or `timeoutMs` (default 60 s) passes. */
+  waitForExport(id: string, options?: { timeoutMs?: number; intervalMs?: number }): Promise<AuditLogExport>;
+  getRetention(organizationId: string): Promise<AuditLogRetention>;
+  setRetention(organizationId: string, retention: AuditLogRetention): Promise<AuditLogRetention>;
+  /** Deletes events older than their organization's retention period. */
+  purgeExpiredEvents(options?: PurgeOptions): Promise<PurgeResult>;
+  /** Waits for running exports, then closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens an audit log on a store (running its migrations).
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog } from '@auditkit/core';
+ * import { sqliteStore } from '@auditkit/adapter-sqlite';
+ *
+ * const auditLog = await createAuditLog({ store: sqliteStore({ filename: 'audit.db' }) });
+ * await auditLog.createSchema({ action: 'user.signed_in', targets: [{ type: 'team' }] });
+ * await auditLog.createEvent('org_123', {
+ *   action: 'user.signed_in',
+ *   occurredAt: new Date(),
+ *   actor: { type: 'user', id: 'user_1' },
+ *   targets: [{ type: 'team', id: 'team_1' }],
+ *   context: { location: '203.0.113.7' },
+ * });
+ * await auditLog.close();
+ * ```
+ */
+export async function createAuditLog(options: CreateAuditLogOptions): Promise<AuditLog> {
+  const store = guardStore(options.store);
+  const now = options.now ?? (() => new Date());
+  await store.open();
+
+  const schemas = new SchemaRegistry(store, now);
+  const intake = new EventIntake({
+    store,
+    schemas,
+    limits: { ...DEFAULT_EVENT_LIMITS, ...options.limits },
+    requireSchemas: options.requireSchemas ?? true,
+    now,
+  });
+  const reader = new EventReader(store, options.exportPageSize ?? 1000);
+  const jobs = new ExportJobs(
+    store,
+    reader,
+    {
+      directory: join(tmpdir(), 'auditkit-exports'),
+      staleAfterMs: 5 * 60_000,
+      heartbeatMs: 10_000,
+      ...options.exports,
+    },
+    now,
+  );
+
+  return {
+    async createEvent(organizationId, event, requestOptions = {}) {
+      const item =
+        requestOptions.idempotencyKey === undefined
+          ? event
+          : { event, idempotencyKey: requestOptions.idempotencyKey };
+      const [created] = await intake.create(organizationId, [item], true);
+      if (!created) throw new Error('unreachable: one event in, one event out');
+      return created;
+    },
+    createEvents: (organizationId, events) => intake.create(organizationId, events, false),
+    createSchema: (schema) => schemas.create(schema),
+    listSchemas: (listOptions) => schemas.list(listOptions),
+    listActions: (listOptions) => schemas.listActions(listOptions),
+    listEvents: (listOptions) => reader.list(listOptions),
+    exportEvents: (filters, exportOptions) => reader.export(filters, exportOptions),
+    createExport: (filters, exportOptions) => jobs.create(filters, exportOptions),
+    getExport: (id) => jobs.get(id),
+    waitForExport: (id, waitOptions) => jobs.wait(id, waitOptions),
+    getRetention: (organizationId) => getRetention(store, organizationId),
+    setRetention: (organizationId, retention) => setRetention(store, organizationId, retention),
+    purgeExpiredEvents: (purgeOptions) => purgeExpiredEvents(store, purgeOptions),
+    async close() {
+      await jobs.settle();
+      await store.close();
+    },
+  };
+}

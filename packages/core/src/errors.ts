@@ -1,0 +1,93 @@
+/**
+ * The stable codes of {@link AuditKitError}. Code against these, never against messages.
+ *
+ * - `invalid_audit_log_event`: an event (or a batch) broke a rule; see `errors`.
+ * - `idempotency_conflict`: an idempotency key was reused with different content.
+ * - `invalid_export_range`: `rangeStart`/`rangeEnd` missing, invalid or not in order.
+ * - `invalid_request`: any other bad argument (a schema definition, a filter, a cursor, a limit).
+ * - `not_found`: the export (or other record) asked for does not exist.
+ * - `storage_error`: the database failed; the driver's error is the `cause`.
+ */
+export type AuditKitErrorCode =
+  | 'invalid_audit_log_event'
+  | 'idempotency_conflict'
+  | 'invalid_export_range'
+  | 'invalid_request'
+  | 'not_found'
+  | 'storage_error';
+
+/** One broken rule: where (`path`, e.g. `targets[0].metadata.plan`) and what. */
+export interface AuditKitErrorDetail {
+  /** Dotted path inside the event (or request), `''` for the value itself. */
+  path: string;
+  message: string;
+  /** Position in the batch, for errors from `createEvents`. */
+  index?: number;
+}
+
+/**
+ * Every error AuditKit throws for bad input or state.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await auditLog.createEvent(orgId, event, { idempotencyKey: 'k1' });
+ * } catch (error) {
+ *   if (error instanceof AuditKitError && error.code === 'idempotency_conflict') {
+ *     // the key was already used for a different event
+ *   }
+ * }
+ * ```
+ */
+export class AuditKitError extends Error {
+  override readonly name = 'AuditKitError';
+  readonly code: AuditKitErrorCode;
+  readonly errors: AuditKitErrorDetail[];
+
+  constructor(
+    code: AuditKitErrorCode,
+    message: string,
+    options: { errors?: AuditKitErrorDetail[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.errors = options.errors ?? [];
+  }
+}
+
+/** `true` when `error` is an {@link AuditKitError}, optionally with the given code. */
+export function isAuditKitError(error: unknown, code?: AuditKitErrorCode): error is AuditKitError {
+  return error instanceof AuditKitError && (code === undefined || error.code === code);
+}
+
+/**
+ * Wraps a driver failure as `storage_error`, keeping the original as `cause`.
+ * AuditKit errors pass through unchanged, so wrapping twice is harmless.
+ *
+ * @example
+ * ```ts
+ * try { await db.insertInto('audit_events').values(rows).execute(); }
+ * catch (error) { throw toStorageError(error, 'insert events'); }
+ * ```
+ */
+export function toStorageError(error: unknown, operation: string): AuditKitError {
+  if (error instanceof AuditKitError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AuditKitError('storage_error', `Storage failed to ${operation}: ${reason}`, { cause: error });
+}
+
+/**
+ * Runs `work` and turns any driver failure into `storage_error` (see {@link toStorageError}).
+ *
+ * @example
+ * ```ts
+ * const rows = await withStorageErrors('list schemas', () => db.selectFrom('audit_schemas').selectAll().execute());
+ * ```
+ */
+export async function withStorageErrors<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toStorageError(error, operation);
+  }
+}

@@ -1,0 +1,223 @@
+import { AuditKitError, type AuditKitErrorDetail } from './errors.js';
+import {
+  type CreateAuditLogEventInput,
+  type CreatedAuditLogEvent,
+  createEventInputSchema,
+  type NormalizedEvent,
+  withoutUndefined,
+} from './event-model.js';
+import { identifyEvent } from './fingerprint.js';
+import { newEventId } from './ids.js';
+import type { EventLimits } from './limits.js';
+import type { SchemaRegistry } from './schema-registry.js';
+import type { AuditStore, EventRow } from './store.js';
+import { formatPath, isStorableText } from './text-rules.js';
+
+/** One entry of a `createEvents` batch: an event, or an event with its own idempotency key. */
+export type BatchEventInput =
+  | CreateAuditLogEventInput
+  | { event: CreateAuditLogEventInput; idempotencyKey?: string };
+
+interface IntakeOptions {
+  store: AuditStore;
+  schemas: SchemaRegistry;
+  limits: EventLimits;
+  requireSchemas: boolean;
+  now: () => Date;
+}
+
+const MAX_KEY_LENGTH = 255;
+
+/** Validates, identifies and stores events: the whole write path of `createEvent(s)`. */
+export class EventIntake {
+  readonly #options: IntakeOptions;
+  readonly #inputSchema: ReturnType<typeof createEventInputSchema>;
+
+  constructor(options: IntakeOptions) {
+    this.#options = options;
+    this.#inputSchema = createEventInputSchema(options.limits);
+  }
+
+  async create(
+    organizationId: string,
+    items: readonly BatchEventInput[],
+    single: boolean,
+  ): Promise<CreatedAuditLogEvent[]> {
+    checkOrganizationId(organizationId);
+    if (!Array.isArray(items)) {
+      throw new AuditKitError('invalid_request', 'createEvents expects an array of events', {
+        errors: [{ path: '', message: 'must be an array' }],
+      });
+    }
+    if (items.length > this.#options.limits.maxBatchSize) {
+      throw new AuditKitError(
+        'invalid_audit_log_event',
+        `A batch holds at most ${this.#options.limits.maxBatchSize} events, got ${items.length}`,
+        { errors: [{ path: '', message: `must hold at most ${this.#options.limits.maxBatchSize} events` }] },
+      );
+    }
+    if (items.length === 0) return [];
+
+    const prepared = await this.#validateAll(items, single);
+    const rows = this.#toRows(organizationId, prepared);
+
+    // Within one call a key may appear twice: same content is one event, other content a conflict.
+    const firstIndexByKey = new Map<string, number>();
+    const uniqueRows: EventRow[] = [];
+    const sourceOf: number[] = [];
+    const conflicts: number[] = [];
+    rows.forEach((row, index) => {
+      const first = firstIndexByKey.get(row.idempotencyKey);
+      if (first === undefined) {
+        firstIndexByKey.set(row.idempotencyKey, uniqueRows.length);
+        sourceOf.push(uniqueRows.length);
+        uniqueRows.push(row);
+      } else if (uniqueRows[first]?.fingerprint === row.fingerprint) {
+        sourceOf.push(-1 - first);
+      } else {
+        conflicts.push(index);
+      }
+    });
+    if (conflicts.length > 0) throw conflictError(conflicts, rows, single);
+
+    const result = await this.#options.store.insertEvents(uniqueRows);
+    if (result.status === 'conflict') {
+      const original = result.indexes.map((uniqueIndex) => sourceOf.indexOf(uniqueIndex));
+      throw conflictError(original, rows, single);
+    }
+    return sourceOf.map((source) => {
+      const stored = result.events[source < 0 ? -1 - source : source];
+      if (!stored)
+        throw new AuditKitError('storage_error', `Store ${this.#options.store.name} returned too few events`);
+      return { ...stored.event, replayed: source < 0 || stored.replayed };
+    });
+  }
+
+  async #validateAll(items: readonly BatchEventInput[], single: boolean) {
+    const errors: AuditKitErrorDetail[] = [];
+    const prepared: { event: NormalizedEvent; idempotencyKey: string | undefined }[] = [];
+    for (const [index, item] of items.entries()) {
+      const { event, idempotencyKey } = unwrap(item);
+      const at = (detail: AuditKitErrorDetail) => errors.push(single ? detail : { ...detail, index });
+      if (idempotencyKey !== undefined && !isValidKey(idempotencyKey)) {
+        at({
+          path: 'idempotencyKey',
+          message: `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
+        });
+      }
+      const parsed = this.#inputSchema.safeParse(event);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) at({ path: formatPath(issue.path), message: issue.message });
+        continue;
+      }
+      const normalized = normalize(parsed.data);
+      for (const detail of await this.#schemaErrors(normalized)) at(detail);
+      prepared.push({ event: normalized, idempotencyKey });
+    }
+    if (errors.length > 0) throw invalidEventError(errors, items.length, single);
+    return prepared;
+  }
+
+  async #schemaErrors(event: NormalizedEvent): Promise<AuditKitErrorDetail[]> {
+    const validator = await this.#options.schemas.validatorFor(event.action, event.version);
+    if (validator) return validator(event);
+    if (!this.#options.requireSchemas) return [];
+    const latest = await this.#options.schemas.latestVersion(event.action);
+    return latest === undefined
+      ? [
+          {
+            path: 'action',
+            message: `no schema is configured for action "${event.action}"; call createSchema first`,
+          },
+        ]
+      : [
+          {
+            path: 'version',
+            message: `schema "${event.action}" has no version ${event.version} (latest is ${latest})`,
+          },
+        ];
+  }
+
+  #toRows(
+    organizationId: string,
+    prepared: { event: NormalizedEvent; idempotencyKey: string | undefined }[],
+  ): EventRow[] {
+    const receivedAt = this.#options.now();
+    return prepared.map(({ event, idempotencyKey }) => {
+      const identity = identifyEvent(organizationId, event);
+      return {
+        object: 'audit_log_event',
+        id: newEventId(receivedAt.getTime()),
+        organizationId,
+        ...event,
+        receivedAt,
+        idempotencyKey: idempotencyKey ?? identity.derivedKey,
+        fingerprint: identity.fingerprint,
+      };
+    });
+  }
+}
+
+function unwrap(item: BatchEventInput): { event: unknown; idempotencyKey: string | undefined } {
+  if (typeof item === 'object' && item !== null && 'event' in item && !('action' in item)) {
+    return { event: item.event, idempotencyKey: item.idempotencyKey };
+  }
+  return { event: item, idempotencyKey: undefined };
+}
+
+function isValidKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length > 0 && key.length <= MAX_KEY_LENGTH && isStorableText(key);
+}
+
+/** Fresh objects without `undefined` fields, so equal content has one shape and one fingerprint. */
+function normalize(event: ReturnType<ReturnType<typeof createEventInputSchema>['parse']>): NormalizedEvent {
+  return withoutUndefined({
+    action: event.action,
+    occurredAt: event.occurredAt,
+    version: event.version,
+    actor: withoutUndefined({ ...event.actor }),
+    targets: event.targets.map((target) => withoutUndefined({ ...target })),
+    context: withoutUndefined({ ...event.context }),
+    metadata: event.metadata,
+  });
+}
+
+export function checkOrganizationId(organizationId: unknown): asserts organizationId is string {
+  if (
+    typeof organizationId !== 'string' ||
+    organizationId.length === 0 ||
+    organizationId.length > 255 ||
+    !isStorableText(organizationId)
+  ) {
+    throw new AuditKitError(
+      'invalid_request',
+      'organizationId must be a non-empty string of at most 255 characters',
+      {
+        errors: [{ path: 'organizationId', message: 'must be a non-empty string of at most 255 characters' }],
+      },
+    );
+  }
+}
+
+function invalidEventError(errors: AuditKitErrorDetail[], count: number, single: boolean): AuditKitError {
+  const first = errors[0];
+  const where = first
+    ? `${first.index === undefined ? '' : `events[${first.index}].`}${first.path || 'event'}`
+    : 'event';
+  const message = single
+    ? `Invalid audit log event: ${where} ${first?.message ?? ''}`
+    : `Invalid batch: ${new Set(errors.map((error) => error.index)).size} of ${count} events are invalid (first: ${where} ${first?.message ?? ''}); nothing was stored`;
+  return new AuditKitError('invalid_audit_log_event', message.trim(), { errors });
+}
+
+function conflictError(indexes: number[], rows: EventRow[], single: boolean): AuditKitError {
+  const errors = indexes.map((index) => ({
+    path: 'idempotencyKey',
+    message: `key "${rows[index]?.idempotencyKey}" was already used for an event with different content`,
+    ...(single ? {} : { index }),
+  }));
+  const message = single
+    ? `Idempotency conflict: ${errors[0]?.message ?? ''}; nothing was stored`
+    : `Idempotency conflict in ${indexes.length} event(s) of the batch (first at index ${indexes[0]}); nothing was stored`;
+  return new AuditKitError('idempotency_conflict', message, { errors });
+}

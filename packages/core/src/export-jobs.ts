@@ -1,0 +1,196 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { AuditKitError } from './errors.js';
+import type { AuditLogExportFilters } from './event-filter.js';
+import { parseExportFilters } from './event-filter.js';
+import type { EventReader } from './event-reads.js';
+import type { ExportFormat } from './export-format.js';
+import { newExportId } from './ids.js';
+import type { AuditStore, ExportRecord, ExportState } from './store.js';
+
+/**
+ * An export job (the WorkOS `AuditLogExport`), plus where its file is once ready.
+ *
+ * @example
+ * ```ts
+ * const job = await auditLog.createExport({ organizationId, rangeStart, rangeEnd });
+ * const done = await auditLog.waitForExport(job.id);
+ * if (done.state === 'ready') console.log(done.path);
+ * ```
+ */
+export interface AuditLogExport {
+  object: 'audit_log_export';
+  id: string;
+  state: ExportState;
+  createdAt: Date;
+  updatedAt: Date;
+  /** `file://` URL of the finished file. */
+  url?: string;
+  /** Filesystem path of the finished file. */
+  path?: string;
+  /** Events in the file. */
+  rowCount?: number;
+  /** Why the export failed, when `state` is `error`. */
+  error?: string;
+}
+
+/** Options of `createExport`, beyond the filters. */
+export interface CreateExportOptions {
+  /** Default `csv`. */
+  format?: ExportFormat;
+  /** Called as the file grows, with the number of events written so far. */
+  onProgress?: (rowsDone: number) => void;
+}
+
+/** Where and how export files are produced; see `createAuditLog({ exports })`. */
+export interface ExportSettings {
+  /** Directory for export files; created when missing. */
+  directory: string;
+  /** A `pending` export not heard from for this long is reported as `error` (its process died). */
+  staleAfterMs: number;
+  /** How often a running export refreshes `updatedAt`, proving it is alive. */
+  heartbeatMs: number;
+}
+
+/** Runs export jobs in the background of this process and reads their records from the store. */
+export class ExportJobs {
+  readonly #store: AuditStore;
+  readonly #reader: EventReader;
+  readonly #settings: ExportSettings;
+  readonly #now: () => Date;
+  readonly #running = new Set<Promise<void>>();
+
+  constructor(store: AuditStore, reader: EventReader, settings: ExportSettings, now: () => Date) {
+    this.#store = store;
+    this.#reader = reader;
+    this.#settings = settings;
+    this.#now = now;
+  }
+
+  async create(filters: AuditLogExportFilters, options: CreateExportOptions = {}): Promise<AuditLogExport> {
+    parseExportFilters(filters);
+    const format = options.format ?? 'csv';
+    if (format !== 'csv' && format !== 'ndjson') {
+      throw new AuditKitError('invalid_request', 'Invalid export options: format must be "csv" or "ndjson"', {
+        errors: [{ path: 'format', message: 'must be "csv" or "ndjson"' }],
+      });
+    }
+    const now = this.#now();
+    const record: ExportRecord = {
+      id: newExportId(now.getTime()),
+      state: 'pending',
+      filters: JSON.stringify(filters),
+      format,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.#store.insertExport(record);
+    const job = this.#produce(record, filters, options.onProgress).finally(() => this.#running.delete(job));
+    this.#running.add(job);
+    return present(record);
+  }
+
+  async get(id: string): Promise<AuditLogExport> {
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new AuditKitError('invalid_request', 'getExport expects an export id', {
+        errors: [{ path: 'id', message: 'must be a non-empty string' }],
+      });
+    }
+    const record = await this.#store.getExport(id);
+    if (!record) throw new AuditKitError('not_found', `Export "${id}" does not exist`);
+    const silentFor = this.#now().getTime() - record.updatedAt.getTime();
+    if (record.state === 'pending' && silentFor > this.#settings.staleAfterMs) {
+      return present({
+        ...record,
+        state: 'error',
+        errorMessage: `the export stopped making progress ${Math.round(silentFor / 1000)}s ago; the process producing it probably exited`,
+      });
+    }
+    return present(record);
+  }
+
+  async wait(id: string, { timeoutMs = 60_000, intervalMs = 100 } = {}): Promise<AuditLogExport> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const current = await this.get(id);
+      if (current.state !== 'pending' || Date.now() >= deadline) return current;
+      await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  /** Resolves when every export this process started has finished. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#running]);
+  }
+
+  async #produce(
+    record: ExportRecord,
+    filters: AuditLogExportFilters,
+    onProgress: ((rowsDone: number) => void) | undefined,
+  ): Promise<void> {
+    const finalPath = join(this.#settings.directory, `${record.id}.${record.format}`);
+    const partialPath = `${finalPath}.partial`;
+    let rowCount = 0;
+    let lastBeat = Date.now();
+    try {
+      await mkdir(this.#settings.directory, { recursive: true });
+      const out = createWriteStream(partialPath, { flags: 'wx' });
+      const closed = once(out, 'close');
+      try {
+        const chunks = this.#reader.export(filters, {
+          format: record.format,
+          onProgress: (rowsDone) => {
+            rowCount = rowsDone;
+            onProgress?.(rowsDone);
+          },
+        });
+        for await (const chunk of chunks) {
+          if (!out.write(chunk)) await once(out, 'drain');
+          if (Date.now() - lastBeat >= this.#settings.heartbeatMs) {
+            lastBeat = Date.now();
+            await this.#store.updateExport({ ...record, updatedAt: this.#now() });
+          }
+        }
+      } finally {
+        out.end();
+        await closed;
+      }
+      await rename(partialPath, finalPath);
+      await this.#store.updateExport({
+        ...record,
+        state: 'ready',
+        path: finalPath,
+        rowCount,
+        updatedAt: this.#now(),
+      });
+    } catch (error) {
+      await rm(partialPath, { force: true }).catch(() => undefined);
+      const message = error instanceof Error ? error.message : String(error);
+      // If even recording the failure fails, the stale-pending rule reports it later.
+      await this.#store
+        .updateExport({ ...record, state: 'error', errorMessage: message, updatedAt: this.#now() })
+        .catch(() => undefined);
+    }
+  }
+}
+
+function present(record: ExportRecord): AuditLogExport {
+  const out: AuditLogExport = {
+    object: 'audit_log_export',
+    id: record.id,
+    state: record.state,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+  if (record.state === 'ready' && record.path) {
+    out.path = record.path;
+    out.url = pathToFileURL(record.path).href;
+    if (record.rowCount !== undefined) out.rowCount = record.rowCount;
+  }
+  if (record.state === 'error' && record.errorMessage) out.error = record.errorMessage;
+  return out;
+}

@@ -1,0 +1,23 @@
+import { toStorageError } from './errors.js';
+import type { AuditStore } from './store.js';
+
+/**
+ * Wraps every store method so that whatever a store throws reaches the caller as an
+ * `AuditKitError` (`storage_error` with the original as `cause`), even from a store that
+ * forgot to wrap a driver error.
+ */
+export function guardStore(store: AuditStore): AuditStore {
+  const guarded = { ...store } as Record<string, unknown>;
+  for (const key of Object.keys(store) as (keyof AuditStore)[]) {
+    const member = store[key];
+    if (typeof member !== 'function') continue;
+    guarded[key] = async (...args: unknown[]) => {
+      try {
+        return await (member as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+      } catch (error) {
+        throw toStorageError(error, `${key} (${store.name})`);
+      }
+    };
+  }
+  return guarded as unknown as AuditStore;
+}

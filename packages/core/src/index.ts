@@ -1,0 +1,40 @@
+export { type AuditLog, type CreateAuditLogOptions, createAuditLog } from './audit-log.js';
+export {
+  AuditKitError,
+  type AuditKitErrorCode,
+  type AuditKitErrorDetail,
+  isAuditKitError,
+  toStorageError,
+  withStorageErrors,
+} from './errors.js';
+export type { AuditLogExportFilters, ListEventsOptions } from './event-filter.js';
+export type { BatchEventInput } from './event-intake.js';
+export type {
+  AuditLogActor,
+  AuditLogContext,
+  AuditLogEvent,
+  AuditLogTarget,
+  CreateAuditLogEventInput,
+  CreateAuditLogEventRequestOptions,
+  CreatedAuditLogEvent,
+} from './event-model.js';
+export { compareEventPositions } from './event-order.js';
+export type { ExportEventsOptions } from './event-reads.js';
+export { CSV_COLUMNS, type ExportFormat, neutralizeFormula } from './export-format.js';
+export type { AuditLogExport, CreateExportOptions, ExportSettings } from './export-jobs.js';
+export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
+export { memoryStore } from './memory-store.js';
+export type { Metadata, MetadataValue } from './metadata.js';
+export type { List, PaginationOptions } from './pagination.js';
+export type { AuditLogRetention, PurgeOptions, PurgeResult } from './retention.js';
+export type {
+  AuditLogSchema,
+  CreateAuditLogSchemaInput,
+  MetadataJsonSchema,
+  MetadataPropertySchema,
+  MetadataSchemaInput,
+  MetadataShorthand,
+  SchemaDefinition,
+} from './schema-definition.js';
+export type { AuditLogAction, ListSchemasOptions } from './schema-registry.js';
+export type * from './store.js';

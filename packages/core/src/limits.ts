@@ -1,0 +1,32 @@
+/** Rules on event metadata, from the SPEC (the WorkOS limits). */
+export const METADATA_LIMITS = {
+  maxKeys: 50,
+  keyPattern: /^[a-zA-Z0-9_-]{1,40}$/,
+  maxStringValueLength: 500,
+} as const;
+
+/**
+ * Upper bounds on one event, so that a hostile or buggy caller cannot store megabytes per row.
+ * They are documented in the README; change them with `createAuditLog({ limits })`.
+ */
+export interface EventLimits {
+  /** Longest `action`, type, id, name, location or user agent, in characters. Default 1024. */
+  maxFieldLength: number;
+  /** Most targets on one event. Default 100. */
+  maxTargets: number;
+  /** Most events in one `createEvents` call. Default 1000. */
+  maxBatchSize: number;
+}
+
+export const DEFAULT_EVENT_LIMITS: EventLimits = {
+  maxFieldLength: 1024,
+  maxTargets: 100,
+  maxBatchSize: 1000,
+};
+
+/** Keys that would reach `Object.prototype` in careless consumers of the stored metadata. */
+export const FORBIDDEN_METADATA_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);

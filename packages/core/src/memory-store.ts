@@ -1,0 +1,146 @@
+import type { AuditLogEvent } from './event-model.js';
+import { compareEventPositions, matchesFilter } from './event-order.js';
+import type { AuditLogSchema } from './schema-definition.js';
+import type {
+  ActionPageQuery,
+  ActionRecord,
+  AuditStore,
+  EventPageQuery,
+  EventRow,
+  ExportRecord,
+  InsertEventsResult,
+  RetentionRecord,
+  SchemaPageQuery,
+} from './store.js';
+
+/**
+ * An in-memory {@link AuditStore}: fast and dependency-free, for unit tests of the application
+ * using AuditKit. Data lives as long as the store object and is not shared between processes.
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog, memoryStore } from '@auditkit/core';
+ *
+ * const auditLog = await createAuditLog({ store: memoryStore() });
+ * ```
+ */
+export function memoryStore(): AuditStore {
+  const rowsByKey = new Map<string, EventRow>();
+  const schemas = new Map<string, AuditLogSchema[]>();
+  const exports = new Map<string, ExportRecord>();
+  const retention = new Map<string, number>();
+  const keyOf = (organizationId: string, idempotencyKey: string) =>
+    JSON.stringify([organizationId, idempotencyKey]);
+  const toEvent = ({ idempotencyKey: _k, fingerprint: _f, ...event }: EventRow): AuditLogEvent =>
+    structuredClone(event);
+
+  return {
+    name: 'memory',
+    capabilities: { persistent: false },
+    async open() {},
+    async close() {},
+
+    async insertEvents(rows): Promise<InsertEventsResult> {
+      const conflicts: number[] = [];
+      const existing = rows.map((row, index) => {
+        const stored = rowsByKey.get(keyOf(row.organizationId, row.idempotencyKey));
+        if (stored && stored.fingerprint !== row.fingerprint) conflicts.push(index);
+        return stored;
+      });
+      if (conflicts.length > 0) return { status: 'conflict', indexes: conflicts };
+      const events = rows.map((row, index) => {
+        const stored = existing[index];
+        if (stored) return { event: toEvent(stored), replayed: true };
+        const copy = structuredClone(row);
+        rowsByKey.set(keyOf(row.organizationId, row.idempotencyKey), copy);
+        return { event: toEvent(copy), replayed: false };
+      });
+      return { status: 'stored', events };
+    },
+
+    async findEvents(query: EventPageQuery) {
+      const direction = query.order === 'asc' ? 1 : -1;
+      const { after } = query;
+      return [...rowsByKey.values()]
+        .filter((row) => matchesFilter(row, query))
+        .filter((row) => after === undefined || compareEventPositions(row, after) * direction > 0)
+        .sort((a, b) => compareEventPositions(a, b) * direction)
+        .slice(0, query.limit)
+        .map(toEvent);
+    },
+
+    async deleteEventsBefore(organizationId, before, limit) {
+      const expired = [...rowsByKey.entries()]
+        .filter(([, row]) => row.organizationId === organizationId && row.occurredAt < before)
+        .sort(([, a], [, b]) => compareEventPositions(a, b))
+        .slice(0, limit);
+      for (const [key] of expired) rowsByKey.delete(key);
+      return expired.length;
+    },
+
+    async insertSchema(schema) {
+      const versions = schemas.get(schema.action) ?? [];
+      if (versions.some((existing) => existing.version === schema.version)) return false;
+      versions.push(structuredClone(schema));
+      versions.sort((a, b) => a.version - b.version);
+      schemas.set(schema.action, versions);
+      return true;
+    },
+
+    async getSchema(action, version) {
+      const versions = schemas.get(action) ?? [];
+      const found =
+        version === undefined ? versions.at(-1) : versions.find((schema) => schema.version === version);
+      return found && structuredClone(found);
+    },
+
+    async listSchemas({ action, order, afterVersion, limit }: SchemaPageQuery) {
+      const direction = order === 'asc' ? 1 : -1;
+      return (schemas.get(action) ?? [])
+        .filter((schema) => afterVersion === undefined || (schema.version - afterVersion) * direction > 0)
+        .sort((a, b) => (a.version - b.version) * direction)
+        .slice(0, limit)
+        .map((schema) => structuredClone(schema));
+    },
+
+    async listActions({ order, afterAction, limit }: ActionPageQuery): Promise<ActionRecord[]> {
+      const direction = order === 'asc' ? 1 : -1;
+      const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0) * direction;
+      return [...schemas.entries()]
+        .filter(([action]) => afterAction === undefined || compare(action, afterAction) > 0)
+        .sort(([a], [b]) => compare(a, b))
+        .slice(0, limit)
+        .flatMap(([, versions]) => {
+          const first = versions[0];
+          const latest = versions.at(-1);
+          return first && latest ? [{ latest: structuredClone(latest), createdAt: first.createdAt }] : [];
+        });
+    },
+
+    async insertExport(record) {
+      if (exports.has(record.id)) throw new Error(`export ${record.id} already exists`);
+      exports.set(record.id, structuredClone(record));
+    },
+    async updateExport(record) {
+      exports.set(record.id, structuredClone(record));
+    },
+    async getExport(id) {
+      const record = exports.get(id);
+      return record && structuredClone(record);
+    },
+
+    async setRetention(organizationId, days) {
+      if (days === null) retention.delete(organizationId);
+      else retention.set(organizationId, days);
+    },
+    async getRetention(organizationId) {
+      return retention.get(organizationId) ?? null;
+    },
+    async listRetention(): Promise<RetentionRecord[]> {
+      return [...retention.entries()].map(([organizationId, retentionPeriodInDays]) => ({
+        organizationId,
+        retentionPeriodInDays,
+      }));
+    },
+  };
+}

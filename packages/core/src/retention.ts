@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { checkOrganizationId } from './event-intake.js';
+import { parseRequest } from './pagination.js';
+import type { AuditStore } from './store.js';
+
+/** An organization's retention (the WorkOS `AuditLogsRetention`). */
+export interface AuditLogRetention {
+  /** Days events are kept after `occurredAt`; `null` keeps them forever (the default). */
+  retentionPeriodInDays: number | null;
+}
+
+/** Options of `purgeExpiredEvents`. */
+export interface PurgeOptions {
+  /** The moment retention is measured from; default now. */
+  now?: Date;
+  /** Most events deleted per statement; default 1000. */
+  batchSize?: number;
+  /** Called after each deleted batch with the total deleted so far. */
+  onProgress?: (deletedSoFar: number) => void;
+}
+
+/** What `purgeExpiredEvents` deleted. */
+export interface PurgeResult {
+  deleted: number;
+  organizations: { organizationId: string; deleted: number; cutoff: Date }[];
+}
+
+const DAY_MS = 86_400_000;
+
+const retentionRequest = z.strictObject({
+  retentionPeriodInDays: z
+    .number({ error: 'must be a positive integer or null' })
+    .int({ error: 'must be a whole number of days' })
+    .positive({ error: 'must be a positive integer or null' })
+    .max(365_000, { error: 'must be at most 365000 days' })
+    .nullable(),
+});
+
+const purgeRequest = z.strictObject({
+  now: z.date({ error: 'must be a Date' }).optional(),
+  batchSize: z.number().int().min(1).max(100_000).default(1000),
+  onProgress: z
+    .custom<(count: number) => void>((value) => typeof value === 'function', { error: 'must be a function' })
+    .optional(),
+});
+
+export async function setRetention(
+  store: AuditStore,
+  organizationId: string,
+  options: AuditLogRetention,
+): Promise<AuditLogRetention> {
+  checkOrganizationId(organizationId);
+  const { retentionPeriodInDays } = parseRequest(retentionRequest, options, 'retention');
+  await store.setRetention(organizationId, retentionPeriodInDays);
+  return { retentionPeriodInDays };
+}
+
+export async function getRetention(store: AuditStore, organizationId: string): Promise<AuditLogRetention> {
+  checkOrganizationId(organizationId);
+  return { retentionPeriodInDays: await store.getRetention(organizationId) };
+}
+
+/**
+ * Deletes, batch by batch, the events older than their organization's retention period.
+ * Organizations without a period are never visited.
+ */
+export async function purgeExpiredEvents(
+  store: AuditStore,
+  options: PurgeOptions = {},
+): Promise<PurgeResult> {
+  const { now = new Date(), batchSize, onProgress } = parseRequest(purgeRequest, options, 'purge options');
+  const result: PurgeResult = { deleted: 0, organizations: [] };
+  for (const { organizationId, retentionPeriodInDays } of await store.listRetention()) {
+    const cutoff = new Date(now.getTime() - retentionPeriodInDays * DAY_MS);
+    let deleted = 0;
+    for (;;) {
+      const count = await store.deleteEventsBefore(organizationId, cutoff, batchSize);
+      deleted += count;
+      result.deleted += count;
+      if (count > 0) onProgress?.(result.deleted);
+      if (count < batchSize) break;
+    }
+    result.organizations.push({ organizationId, deleted, cutoff });
+  }
+  return result;
+}

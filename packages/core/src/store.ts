@@ -1,0 +1,177 @@
+import type { AuditLogEvent } from './event-model.js';
+import type { AuditLogSchema } from './schema-definition.js';
+
+/**
+ * The storage contract. AuditKit's policy (validation, schema versioning, idempotency rules,
+ * CSV, retention periods) lives in core; a store only translates these calls to its database.
+ *
+ * Every method MUST either do all of what it describes or none of it, and MUST reject with an
+ * `AuditKitError` of code `storage_error` (the driver's error as `cause`) when the database
+ * fails: a store never turns a failure into `undefined`, an empty list or a zero count.
+ * Uniqueness (event idempotency keys, schema versions, export ids) MUST be enforced by the
+ * database itself — a unique index or constraint — never by reading before writing, so that
+ * the guarantees hold across connections and processes.
+ *
+ * Times are `Date`s with millisecond precision; a store MUST return them as it was given them.
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog, type AuditStore } from '@auditkit/core';
+ *
+ * function myStore(): AuditStore {
+ *   return { name: 'my-store', capabilities: { persistent: true }, open, close, insertEvents, … };
+ * }
+ * const auditLog = await createAuditLog({ store: myStore() });
+ * ```
+ */
+export interface AuditStore {
+  /** A short name for messages, e.g. `sqlite`. */
+  readonly name: string;
+  readonly capabilities: AuditStoreCapabilities;
+
+  /**
+   * Prepares the database (migrations, indexes). MUST be idempotent and safe when several
+   * processes call it at once against the same database.
+   */
+  open(): Promise<void>;
+
+  /** Releases what the store created. MUST NOT close a client/pool/database the application passed in. */
+  close(): Promise<void>;
+
+  /**
+   * Stores new events, all or nothing.
+   *
+   * Each row's `(organizationId, idempotencyKey)` is unique within the call. For a row whose
+   * pair is already stored: if the stored `fingerprint` equals the row's, the row is a replay
+   * and the stored event is returned with `replayed: true`; otherwise it is a conflict. When
+   * any row conflicts, the store MUST leave no row of this call stored and return
+   * `{ status: 'conflict', indexes }`. Concurrent calls with the same pair MUST end with exactly
+   * one stored event, every caller seeing it (or a conflict).
+   */
+  insertEvents(rows: readonly EventRow[]): Promise<InsertEventsResult>;
+
+  /**
+   * One page of events of one organization matching `query`, ordered by `(occurredAt, id)` in
+   * `query.order`, strictly after `query.after` in that order. Filters MUST be evaluated by the
+   * database. Rows inserted concurrently MUST NOT make a page repeat or skip an event that
+   * existed before the query.
+   */
+  findEvents(query: EventPageQuery): Promise<AuditLogEvent[]>;
+
+  /**
+   * Deletes at most `limit` events of `organizationId` with `occurredAt < before`; returns how
+   * many it deleted. Events of other organizations MUST NOT be touched.
+   */
+  deleteEventsBefore(organizationId: string, before: Date, limit: number): Promise<number>;
+
+  /** Stores a schema version; `false` (and nothing written) when `(action, version)` already exists. */
+  insertSchema(schema: AuditLogSchema): Promise<boolean>;
+
+  /** The given version of an action's schema, or its latest version when `version` is omitted. */
+  getSchema(action: string, version?: number): Promise<AuditLogSchema | undefined>;
+
+  /** One page of an action's schema versions, ordered by version. */
+  listSchemas(query: SchemaPageQuery): Promise<AuditLogSchema[]>;
+
+  /** One page of actions (the latest schema of each, with the first version's `createdAt`), ordered by action. */
+  listActions(query: ActionPageQuery): Promise<ActionRecord[]>;
+
+  /** Stores a new export record; rejects when the id exists. */
+  insertExport(record: ExportRecord): Promise<void>;
+  /** Replaces the export record with the same id. */
+  updateExport(record: ExportRecord): Promise<void>;
+  getExport(id: string): Promise<ExportRecord | undefined>;
+
+  /** Sets (or with `null` removes) an organization's retention period in days. */
+  setRetention(organizationId: string, retentionPeriodInDays: number | null): Promise<void>;
+  /** The organization's retention period, `null` when it keeps events forever. */
+  getRetention(organizationId: string): Promise<number | null>;
+  /** Every organization that has a retention period. */
+  listRetention(): Promise<RetentionRecord[]>;
+}
+
+/** What a store can do beyond the contract, so the conformance suite runs what applies. */
+export interface AuditStoreCapabilities {
+  /** Data outlives the store object and is shared by every process that opens the same database. */
+  persistent: boolean;
+}
+
+/** An event ready to store: identity assigned by core. */
+export interface EventRow extends AuditLogEvent {
+  /** The caller's key, or the content-derived one. */
+  idempotencyKey: string;
+  /** Content hash used to tell a replay from a conflict. */
+  fingerprint: string;
+}
+
+export type InsertEventsResult =
+  | { status: 'stored'; events: { event: AuditLogEvent; replayed: boolean }[] }
+  | { status: 'conflict'; indexes: number[] };
+
+export type SortOrder = 'asc' | 'desc';
+
+/** Filters of reads and exports. Lists are OR within a filter, AND across filters. */
+export interface EventFilter {
+  organizationId: string;
+  /** Inclusive lower bound on `occurredAt`. */
+  rangeStart?: Date;
+  /** Exclusive upper bound on `occurredAt`. */
+  rangeEnd?: Date;
+  actions?: string[];
+  actorNames?: string[];
+  actorIds?: string[];
+  /** Target types: an event matches when any of its targets has one of them. */
+  targets?: string[];
+}
+
+/** A position in `(occurredAt, id)` order. */
+export interface EventPosition {
+  occurredAt: Date;
+  id: string;
+}
+
+export interface EventPageQuery extends EventFilter {
+  order: SortOrder;
+  after?: EventPosition;
+  limit: number;
+}
+
+export interface SchemaPageQuery {
+  action: string;
+  order: SortOrder;
+  afterVersion?: number;
+  limit: number;
+}
+
+export interface ActionPageQuery {
+  order: SortOrder;
+  afterAction?: string;
+  limit: number;
+}
+
+export interface ActionRecord {
+  latest: AuditLogSchema;
+  /** When the action's first schema version was created. */
+  createdAt: Date;
+}
+
+export type ExportState = 'pending' | 'ready' | 'error';
+
+/** An export job as stored. */
+export interface ExportRecord {
+  id: string;
+  state: ExportState;
+  /** The filters, as JSON text, so any process can describe the export. */
+  filters: string;
+  format: 'csv' | 'ndjson';
+  createdAt: Date;
+  updatedAt: Date;
+  path?: string;
+  rowCount?: number;
+  errorMessage?: string;
+}
+
+export interface RetentionRecord {
+  organizationId: string;
+  retentionPeriodInDays: number;
+}

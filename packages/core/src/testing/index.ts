@@ -1,0 +1,84 @@
+import { afterEach, describe } from 'vitest';
+import { type AuditLog, createAuditLog } from '../audit-log.js';
+import type { AuditStore } from '../store.js';
+import type { ConformanceContext } from './context.js';
+import { eventCases } from './event-cases.js';
+import { exportCases } from './export-cases.js';
+import { idempotencyCases } from './idempotency-cases.js';
+import { persistenceCases } from './persistence-cases.js';
+import { readCases } from './read-cases.js';
+import { retentionCases } from './retention-cases.js';
+import { schemaCases } from './schema-cases.js';
+
+export type { ConformanceContext } from './context.js';
+export * from './fixtures.js';
+
+/** How the conformance suite gets stores. */
+export interface StoreConformanceOptions {
+  /** A fresh, empty store, on its own database (or schema, or file) for each call. */
+  makeStore(): AuditStore | Promise<AuditStore>;
+  /**
+   * A second store on the database `makeStore` last created, as another process would open it.
+   * Required when the store's `capabilities.persistent` is true.
+   */
+  reopenStore?(): AuditStore | Promise<AuditStore>;
+}
+
+/**
+ * Runs every behaviour of the SPEC against a store: one suite for the memory store and every
+ * adapter. Call it from a vitest test file.
+ *
+ * @example
+ * ```ts
+ * import { runStoreConformance } from '@auditkit/core/testing';
+ * import { sqliteStore } from '@auditkit/adapter-sqlite';
+ *
+ * runStoreConformance({ makeStore: () => sqliteStore({ filename: ':memory:' }) });
+ * ```
+ */
+export function runStoreConformance(options: StoreConformanceOptions): void {
+  const opened: AuditLog[] = [];
+  let current: AuditStore | undefined;
+  let probe: AuditStore | undefined;
+
+  afterEach(async () => {
+    const logs = opened.splice(0);
+    await Promise.all(logs.map((log) => log.close()));
+  });
+
+  const context: ConformanceContext = {
+    get storeName() {
+      return probe?.name ?? 'store';
+    },
+    get capabilities() {
+      return probe?.capabilities ?? { persistent: false };
+    },
+    async open(logOptions = {}) {
+      current = await options.makeStore();
+      probe ??= current;
+      const log = await createAuditLog({ ...logOptions, store: current });
+      opened.push(log);
+      return log;
+    },
+    lastStore() {
+      if (!current) throw new Error('open() a store first');
+      return current;
+    },
+    async reopen(logOptions = {}) {
+      if (!options.reopenStore) throw new Error('this store has no reopenStore()');
+      const log = await createAuditLog({ ...logOptions, store: await options.reopenStore() });
+      opened.push(log);
+      return log;
+    },
+  };
+
+  describe('store conformance', () => {
+    eventCases(context);
+    schemaCases(context);
+    idempotencyCases(context);
+    readCases(context);
+    exportCases(context);
+    retentionCases(context);
+    if (options.reopenStore) persistenceCases(context);
+  });
+}

@@ -1,0 +1,30 @@
+import type { Expression, SqlBool } from 'kysely';
+
+/**
+ * What differs between the SQL databases AuditKit runs on; everything else is shared.
+ *
+ * @example
+ * ```ts
+ * const traits: SqlDialectTraits = {
+ *   encodeTime: (date) => date.getTime(),
+ *   decodeTime: (value) => new Date(Number(value)),
+ *   encodeJson: (value) => JSON.stringify(value),
+ *   decodeJson: (value) => JSON.parse(String(value)),
+ *   hasTargetType: (types) => sql<SqlBool>`exists (select 1 from json_each(targets) where value ->> 'type' in (${sql.join(types)}))`,
+ *   extraEventColumns: () => ({}),
+ *   maxRowsPerInsert: 500,
+ * };
+ * ```
+ */
+export interface SqlDialectTraits {
+  encodeTime(date: Date): unknown;
+  decodeTime(value: unknown): Date;
+  encodeJson(value: unknown): unknown;
+  decodeJson(value: unknown): unknown;
+  /** A predicate on `auditkit_events`: some target has one of `types`. */
+  hasTargetType(types: string[]): Expression<SqlBool>;
+  /** Dialect-only columns written with each event (e.g. Postgres' `target_types` array). */
+  extraEventColumns(targets: { type: string }[]): Record<string, unknown>;
+  /** Rows per multi-row `INSERT`, to stay under the database's bound-parameter limit. */
+  maxRowsPerInsert: number;
+}

@@ -1,0 +1,3 @@
+export type { SqlDialectTraits } from './dialect-traits.js';
+export { type KyselyStoreConfig, kyselyStore } from './kysely-store.js';
+export type { AuditDatabase, EventsTable, ExportsTable, RetentionTable, SchemasTable } from './tables.js';

@@ -1,0 +1,331 @@
+import {
+  type ActionRecord,
+  type AuditLogSchema,
+  type AuditStore,
+  type AuditStoreCapabilities,
+  type EventPageQuery,
+  type EventRow,
+  type ExportRecord,
+  type InsertEventsResult,
+  withStorageErrors,
+} from '@auditkit/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { SqlDialectTraits } from './dialect-traits.js';
+import { columnsToEvent, eventToColumns } from './event-rows.js';
+import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
+
+/** What an SQL adapter hands to {@link kyselyStore}. */
+export interface KyselyStoreConfig {
+  name: string;
+  capabilities: AuditStoreCapabilities;
+  /** A Kysely instance on the adapter's database (its own, or wrapping the app's pool). */
+  db: Kysely<AuditDatabase>;
+  traits: SqlDialectTraits;
+  /** Runs the adapter's migrations under its database's lock. */
+  migrate(): Promise<void>;
+  /** Releases what the adapter created; never the application's own pool or database. */
+  release(): Promise<void>;
+}
+
+class ConflictRollback extends Error {
+  constructor(readonly indexes: number[]) {
+    super('idempotency conflict: rolling back');
+  }
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
+/**
+ * The {@link AuditStore} contract on kysely: one implementation for every SQL database, each
+ * adapter supplying its connection, migrations and {@link SqlDialectTraits}.
+ *
+ * @example
+ * ```ts
+ * export function myDialectStore(db: Kysely<AuditDatabase>): AuditStore {
+ *   return kyselyStore({ name: 'mydb', capabilities: { persistent: true }, db, traits, migrate, release });
+ * }
+ * ```
+ */
+export function kyselyStore(config: KyselyStoreConfig): AuditStore {
+  const { db, traits } = config;
+  const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
+  const toSchema = (row: Selectable<SchemasTable>): AuditLogSchema => ({
+    object: 'audit_log_schema',
+    action: row.action,
+    version: Number(row.version),
+    ...(traits.decodeJson(row.definition) as Omit<
+      AuditLogSchema,
+      'object' | 'action' | 'version' | 'createdAt'
+    >),
+    createdAt: traits.decodeTime(row.created_at),
+  });
+  const toExport = (row: Selectable<ExportsTable>): ExportRecord => {
+    const record: ExportRecord = {
+      id: row.id,
+      state: row.state as ExportRecord['state'],
+      format: row.format as ExportRecord['format'],
+      filters: row.filters,
+      createdAt: traits.decodeTime(row.created_at),
+      updatedAt: traits.decodeTime(row.updated_at),
+    };
+    if (row.path !== null) record.path = row.path;
+    if (row.row_count !== null) record.rowCount = Number(row.row_count);
+    if (row.error_message !== null) record.errorMessage = row.error_message;
+    return record;
+  };
+  const exportColumns = (record: ExportRecord) => ({
+    id: record.id,
+    state: record.state,
+    format: record.format,
+    filters: record.filters,
+    created_at: traits.encodeTime(record.createdAt),
+    updated_at: traits.encodeTime(record.updatedAt),
+    path: record.path ?? null,
+    row_count: record.rowCount ?? null,
+    error_message: record.errorMessage ?? null,
+  });
+
+  return {
+    name: config.name,
+    capabilities: config.capabilities,
+    open: () => withStorageErrors(`migrate the ${config.name} database`, config.migrate),
+    close: () => withStorageErrors(`close the ${config.name} store`, config.release),
+
+    insertEvents: (rows) =>
+      withStorageErrors('insert events', async (): Promise<InsertEventsResult> => {
+        try {
+          return await db.transaction().execute(async (trx) => {
+            const inserted = new Set<string>();
+            for (const part of chunk(rows, traits.maxRowsPerInsert)) {
+              const returned = await trx
+                .insertInto('auditkit_events')
+                .values(part.map((row) => eventToColumns(row, traits)))
+                .onConflict((conflict) =>
+                  conflict.columns(['organization_id', 'idempotency_key']).doNothing(),
+                )
+                .returning('id')
+                .execute();
+              for (const { id } of returned) inserted.add(id);
+            }
+            const existing = await findByKeys(
+              trx,
+              rows.filter((row) => !inserted.has(row.id)),
+            );
+            const conflicts: number[] = [];
+            const events = rows.map((row, index) => {
+              if (inserted.has(row.id)) {
+                const { idempotencyKey: _k, fingerprint: _f, ...event } = row;
+                return { event, replayed: false };
+              }
+              const stored = existing.get(`${row.organizationId}\u0000${row.idempotencyKey}`);
+              if (!stored)
+                throw new Error(`event with key "${row.idempotencyKey}" was neither inserted nor found`);
+              if (stored.fingerprint !== row.fingerprint) conflicts.push(index);
+              return { event: toEvent(stored), replayed: true };
+            });
+            if (conflicts.length > 0) throw new ConflictRollback(conflicts);
+            return { status: 'stored', events };
+          });
+        } catch (error) {
+          if (error instanceof ConflictRollback) return { status: 'conflict', indexes: error.indexes };
+          throw error;
+        }
+      }),
+
+    findEvents: (query) =>
+      withStorageErrors('read events', async () => {
+        const rows = await selectEvents(db, traits, query).execute();
+        return rows.map(toEvent);
+      }),
+
+    deleteEventsBefore: (organizationId, before, limit) =>
+      withStorageErrors('delete expired events', async () => {
+        const result = await db
+          .deleteFrom('auditkit_events')
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('auditkit_events')
+              .select('id')
+              .where('organization_id', '=', organizationId)
+              .where('occurred_at', '<', traits.encodeTime(before))
+              .orderBy('occurred_at')
+              .limit(limit),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      }),
+
+    insertSchema: (schema) =>
+      withStorageErrors('insert a schema', async () => {
+        const { object: _o, action, version, createdAt, ...definition } = schema;
+        const result = await db
+          .insertInto('auditkit_schemas')
+          .values({
+            action,
+            version,
+            definition: traits.encodeJson(definition),
+            created_at: traits.encodeTime(createdAt),
+          })
+          .onConflict((conflict) => conflict.columns(['action', 'version']).doNothing())
+          .executeTakeFirst();
+        return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+      }),
+
+    getSchema: (action, version) =>
+      withStorageErrors('read a schema', async () => {
+        let query = db.selectFrom('auditkit_schemas').selectAll().where('action', '=', action);
+        query =
+          version === undefined
+            ? query.orderBy('version', 'desc').limit(1)
+            : query.where('version', '=', version);
+        const row = await query.executeTakeFirst();
+        return row && toSchema(row);
+      }),
+
+    listSchemas: ({ action, order, afterVersion, limit }) =>
+      withStorageErrors('list schemas', async () => {
+        let query = db.selectFrom('auditkit_schemas').selectAll().where('action', '=', action);
+        if (afterVersion !== undefined)
+          query = query.where('version', order === 'asc' ? '>' : '<', afterVersion);
+        const rows = await query.orderBy('version', order).limit(limit).execute();
+        return rows.map(toSchema);
+      }),
+
+    listActions: ({ order, afterAction, limit }) =>
+      withStorageErrors('list actions', async (): Promise<ActionRecord[]> => {
+        let latest = db
+          .selectFrom('auditkit_schemas')
+          .select([
+            'action',
+            (eb) => eb.fn.max('version').as('latest_version'),
+            (eb) => eb.fn.min('created_at').as('first_created_at'),
+          ])
+          .groupBy('action');
+        if (afterAction !== undefined)
+          latest = latest.where('action', order === 'asc' ? '>' : '<', afterAction);
+        const rows = await db
+          .selectFrom(latest.orderBy('action', order).limit(limit).as('latest'))
+          .innerJoin('auditkit_schemas as s', (join) =>
+            join.onRef('s.action', '=', 'latest.action').onRef('s.version', '=', 'latest.latest_version'),
+          )
+          .selectAll('s')
+          .select('latest.first_created_at')
+          .orderBy('s.action', order)
+          .execute();
+        return rows.map((row) => ({
+          latest: toSchema(row),
+          createdAt: traits.decodeTime(row.first_created_at),
+        }));
+      }),
+
+    insertExport: (record) =>
+      withStorageErrors('insert an export', async () => {
+        await db.insertInto('auditkit_exports').values(exportColumns(record)).execute();
+      }),
+    updateExport: (record) =>
+      withStorageErrors('update an export', async () => {
+        const { id, ...columns } = exportColumns(record);
+        await db.updateTable('auditkit_exports').set(columns).where('id', '=', id).execute();
+      }),
+    getExport: (id) =>
+      withStorageErrors('read an export', async () => {
+        const row = await db
+          .selectFrom('auditkit_exports')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return row && toExport(row);
+      }),
+
+    setRetention: (organizationId, days) =>
+      withStorageErrors('set retention', async () => {
+        if (days === null) {
+          await db.deleteFrom('auditkit_retention').where('organization_id', '=', organizationId).execute();
+          return;
+        }
+        await db
+          .insertInto('auditkit_retention')
+          .values({ organization_id: organizationId, retention_period_in_days: days })
+          .onConflict((conflict) =>
+            conflict.column('organization_id').doUpdateSet({ retention_period_in_days: days }),
+          )
+          .execute();
+      }),
+    getRetention: (organizationId) =>
+      withStorageErrors('read retention', async () => {
+        const row = await db
+          .selectFrom('auditkit_retention')
+          .select('retention_period_in_days')
+          .where('organization_id', '=', organizationId)
+          .executeTakeFirst();
+        return row ? Number(row.retention_period_in_days) : null;
+      }),
+    listRetention: () =>
+      withStorageErrors('list retention', async () => {
+        const rows = await db
+          .selectFrom('auditkit_retention')
+          .selectAll()
+          .orderBy('organization_id')
+          .execute();
+        return rows.map((row) => ({
+          organizationId: row.organization_id,
+          retentionPeriodInDays: Number(row.retention_period_in_days),
+        }));
+      }),
+  };
+
+  async function findByKeys(trx: Kysely<AuditDatabase>, rows: readonly EventRow[]) {
+    const found = new Map<string, Selectable<AuditDatabase['auditkit_events']>>();
+    const byOrganization = new Map<string, EventRow[]>();
+    for (const row of rows) {
+      const group = byOrganization.get(row.organizationId);
+      if (group) group.push(row);
+      else byOrganization.set(row.organizationId, [row]);
+    }
+    for (const [organizationId, group] of byOrganization) {
+      for (const part of chunk(group, traits.maxRowsPerInsert)) {
+        const stored = await trx
+          .selectFrom('auditkit_events')
+          .selectAll()
+          .where('organization_id', '=', organizationId)
+          .where(
+            'idempotency_key',
+            'in',
+            part.map((row) => row.idempotencyKey),
+          )
+          .execute();
+        for (const row of stored) found.set(`${row.organization_id}\u0000${row.idempotency_key}`, row);
+      }
+    }
+    return found;
+  }
+}
+
+/** The keyset query behind reads and exports; every filter becomes SQL. */
+function selectEvents(db: Kysely<AuditDatabase>, traits: SqlDialectTraits, query: EventPageQuery) {
+  let select = db
+    .selectFrom('auditkit_events')
+    .selectAll()
+    .where('organization_id', '=', query.organizationId);
+  if (query.rangeStart) select = select.where('occurred_at', '>=', traits.encodeTime(query.rangeStart));
+  if (query.rangeEnd) select = select.where('occurred_at', '<', traits.encodeTime(query.rangeEnd));
+  if (query.actions) select = select.where('action', 'in', query.actions);
+  if (query.actorIds) select = select.where('actor_id', 'in', query.actorIds);
+  if (query.actorNames) select = select.where('actor_name', 'in', query.actorNames);
+  if (query.targets) select = select.where(traits.hasTargetType(query.targets));
+  if (query.after) {
+    const { occurredAt, id } = query.after;
+    select = select.where((eb) =>
+      eb(
+        eb.refTuple('occurred_at', 'id'),
+        query.order === 'asc' ? '>' : '<',
+        eb.tuple(traits.encodeTime(occurredAt), id),
+      ),
+    );
+  }
+  return select.orderBy('occurred_at', query.order).orderBy('id', query.order).limit(query.limit);
+}

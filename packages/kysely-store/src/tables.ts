@@ -1,0 +1,54 @@
+/**
+ * The tables every SQL adapter creates. Column types that differ per database (times, JSON) are
+ * `unknown` here; the adapter's {@link SqlDialectTraits} encode and decode them.
+ */
+export interface AuditDatabase {
+  auditkit_events: EventsTable;
+  auditkit_schemas: SchemasTable;
+  auditkit_exports: ExportsTable;
+  auditkit_retention: RetentionTable;
+}
+
+export interface EventsTable {
+  id: string;
+  organization_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  action: string;
+  version: number;
+  occurred_at: unknown;
+  received_at: unknown;
+  actor_type: string;
+  actor_id: string;
+  actor_name: string | null;
+  actor_metadata: unknown;
+  targets: unknown;
+  context_location: string;
+  context_user_agent: string | null;
+  metadata: unknown;
+}
+
+export interface SchemasTable {
+  action: string;
+  version: number;
+  /** `{ targets, actor?, metadata? }` as JSON. */
+  definition: unknown;
+  created_at: unknown;
+}
+
+export interface ExportsTable {
+  id: string;
+  state: string;
+  format: string;
+  filters: string;
+  created_at: unknown;
+  updated_at: unknown;
+  path: string | null;
+  row_count: number | null;
+  error_message: string | null;
+}
+
+export interface RetentionTable {
+  organization_id: string;
+  retention_period_in_days: number;
+}
