@@ -1,20 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests import the packages by name; this condition points them at TypeScript sources (no build needed).
-const sourceCondition = ['@auditkit/source'];
-
+// Each package is a vitest project with its own config (and, for servers, its own global setup).
 export default defineConfig({
-  resolve: { conditions: sourceCondition },
-  ssr: { resolve: { conditions: sourceCondition } },
-  test: {
-    projects: [
-      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
-      {
-        extends: true,
-        test: { name: 'adapter-sqlite', include: ['packages/adapter-sqlite/test/**/*.test.ts'] },
-      },
-    ],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
+  test: { projects: ['packages/*/vitest.config.ts'] },
 });

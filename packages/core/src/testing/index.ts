@@ -82,3 +82,4 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     if (options.reopenStore) persistenceCases(context);
   });
 }
+export { type ProcessResult, runTypeScriptProcess } from './processes.js';
