@@ -27,10 +27,14 @@ export function runTypeScriptProcess(
 ): Promise<ProcessResult> {
   const tsx = require.resolve('tsx');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@auditkit/source', '--import', tsx, script, ...args], {
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@auditkit/source', '--import', tsx, script, ...args],
+      {
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => {
