@@ -25,6 +25,8 @@ import type { AuditStore, ExportRecord, ExportState } from './store.js';
 export interface AuditLogExport {
   object: 'audit_log_export';
   id: string;
+  /** The organization whose events the export holds (lets an API check who may read it). */
+  organizationId?: string;
   state: ExportState;
   createdAt: Date;
   updatedAt: Date;
@@ -186,6 +188,8 @@ function present(record: ExportRecord): AuditLogExport {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+  const organizationId = organizationOf(record.filters);
+  if (organizationId !== undefined) out.organizationId = organizationId;
   if (record.state === 'ready' && record.path) {
     out.path = record.path;
     out.url = pathToFileURL(record.path).href;
@@ -193,4 +197,15 @@ function present(record: ExportRecord): AuditLogExport {
   }
   if (record.state === 'error' && record.errorMessage) out.error = record.errorMessage;
   return out;
+}
+
+/** The organization named by a stored filters text; `undefined` when the text names none. */
+function organizationOf(filters: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(filters);
+    if (typeof parsed !== 'object' || parsed === null || !('organizationId' in parsed)) return undefined;
+    return typeof parsed.organizationId === 'string' ? parsed.organizationId : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { canonicalEventJson } from './canonical-event.js';
 import type { NormalizedEvent } from './event-model.js';
 
 /** How an event's content is identified for idempotency. */
@@ -19,8 +19,7 @@ function sha256(text: string): string {
  * equivalent ISO string give the same fingerprint.
  */
 export function identifyEvent(organizationId: string, event: NormalizedEvent): EventIdentity {
-  const canonical = canonicalize({ ...event, occurredAt: event.occurredAt.toISOString() });
-  if (canonical === undefined) throw new TypeError('event cannot be canonicalized');
+  const canonical = canonicalEventJson(event);
   // canonicalize({ event, organizationId }) without serializing the event twice: keys are sorted.
   const scoped = `{"event":${canonical},"organizationId":${JSON.stringify(organizationId)}}`;
   return { fingerprint: sha256(canonical), derivedKey: `content_${sha256(scoped)}` };

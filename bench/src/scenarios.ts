@@ -1,0 +1,255 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { benchEvent, declareBenchSchemas, organizationOf } from './events.js';
+import { type Figure, percentile, repeat, summarize } from './stats.js';
+import { type BenchTarget, toRawRow } from './target.js';
+
+export interface Counts {
+  batchEvents: number;
+  singleEvents: number;
+  exportSmall: number;
+  exportLarge: number;
+  runs: number;
+}
+
+/** One line of the results table. */
+export interface Result {
+  adapter: string;
+  measure: string;
+  unit: string;
+  auditKit: Figure;
+  baseline?: Figure;
+  baselineName?: string;
+  /** Minimum ratio AuditKit/baseline the goals ask for. */
+  goal?: number;
+  note?: string;
+}
+
+const BATCH = 1000;
+
+function batches(total: number, offset = 0) {
+  return Array.from({ length: Math.ceil(total / BATCH) }, (_, b) => ({
+    organizationId: organizationOf(b),
+    events: Array.from({ length: Math.min(BATCH, total - b * BATCH) }, (_, i) =>
+      benchEvent(offset + b * BATCH + i),
+    ),
+  }));
+}
+
+const perSecond = (count: number, started: number) => count / ((performance.now() - started) / 1000);
+
+export async function ingestBenchmarks(
+  target: BenchTarget,
+  counts: Counts,
+  log: (line: string) => void,
+): Promise<Result[]> {
+  const input = batches(counts.batchEvents);
+  const keyed = input.map(({ organizationId, events }, b) => ({
+    organizationId,
+    items: events.map((event, i) => ({ event, idempotencyKey: `key-${b}-${i}` })),
+    raw: events.map((event, i) => toRawRow(organizationId, event, `key-${b}-${i}`)),
+  }));
+
+  const replayRates: number[] = [];
+  log(`${target.name}: batched ingest of ${counts.batchEvents} events`);
+  const batched = await repeat(counts.runs, async (run) => {
+    const { auditLog } = await target.freshAuditLog();
+    await declareBenchSchemas(auditLog);
+    let started = performance.now();
+    for (const batch of keyed) await auditLog.createEvents(batch.organizationId, batch.items);
+    const rate = perSecond(counts.batchEvents, started);
+    started = performance.now();
+    for (const batch of keyed) await auditLog.createEvents(batch.organizationId, batch.items);
+    if (run >= 0) replayRates.push(perSecond(counts.batchEvents, started));
+    await auditLog.close();
+    return rate;
+  });
+  const rawReplayRates: number[] = [];
+  const rawBatched = await repeat(counts.runs, async (run) => {
+    const raw = await target.freshRawDriver();
+    let started = performance.now();
+    for (const batch of keyed) await raw.insertBatch(batch.raw);
+    const rate = perSecond(counts.batchEvents, started);
+    started = performance.now();
+    for (const batch of keyed) await raw.insertBatchIgnoringDuplicates(batch.raw);
+    if (run >= 0) rawReplayRates.push(perSecond(counts.batchEvents, started));
+    await raw.close();
+    return rate;
+  });
+
+  log(`${target.name}: ${counts.singleEvents} sequential single events`);
+  const singles = Array.from({ length: counts.singleEvents }, (_, i) => benchEvent(10_000_000 + i));
+  const latencies: number[] = [];
+  const single = await repeat(counts.runs, async (run) => {
+    const { auditLog } = await target.freshAuditLog();
+    await declareBenchSchemas(auditLog);
+    const started = performance.now();
+    for (const [i, event] of singles.entries()) {
+      const callStarted = performance.now();
+      await auditLog.createEvent(organizationOf(i), event);
+      if (run >= 0) latencies.push(performance.now() - callStarted);
+    }
+    const rate = perSecond(singles.length, started);
+    await auditLog.close();
+    return rate;
+  });
+  const rawSingle = await repeat(counts.runs, async () => {
+    const raw = await target.freshRawDriver();
+    const rows = singles.map((event, i) => toRawRow(organizationOf(i), event, `single-${i}`));
+    const started = performance.now();
+    for (const row of rows) await raw.insertOne(row);
+    const rate = perSecond(rows.length, started);
+    await raw.close();
+    return rate;
+  });
+  latencies.sort((a, b) => a - b);
+
+  return [
+    {
+      adapter: target.name,
+      measure: 'batched ingest (1,000/batch)',
+      unit: 'events/s',
+      auditKit: batched,
+      baseline: rawBatched,
+      baselineName: 'raw multi-row insert',
+      goal: 0.8,
+    },
+    {
+      adapter: target.name,
+      measure: 'single ingest (sequential)',
+      unit: 'events/s',
+      auditKit: single,
+      baseline: rawSingle,
+      baselineName: 'raw single-row insert',
+      goal: 0.6,
+    },
+    {
+      adapter: target.name,
+      measure: 'replayed batch (all duplicates)',
+      unit: 'events/s',
+      auditKit: summarize(replayRates),
+      baseline: summarize(rawReplayRates),
+      baselineName: 'raw insert, ignore conflicts',
+    },
+    {
+      adapter: target.name,
+      measure: 'single createEvent latency p50 / p99',
+      unit: 'ms',
+      auditKit: {
+        median: percentile(latencies, 50),
+        min: percentile(latencies, 50),
+        max: percentile(latencies, 99),
+      },
+      note: `p50 ${percentile(latencies, 50).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms over ${latencies.length} calls`,
+    },
+  ];
+}
+
+interface ChildFigure {
+  rows: number;
+  seconds: number;
+  peakRssMb: number;
+}
+
+const require = createRequire(import.meta.url);
+const child = fileURLToPath(new URL('./export-child.ts', import.meta.url));
+
+function runExportChild(
+  adapter: string,
+  mode: string,
+  location: string,
+  organizationId: string,
+): Promise<ChildFigure> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      ['--import', require.resolve('tsx'), child, adapter, mode, location, organizationId],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    proc.stdout.on('data', (data: Buffer) => {
+      out += data.toString();
+    });
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      if (code !== 0) reject(new Error(`export child ${adapter}/${mode} exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ChildFigure);
+    });
+  });
+}
+
+export async function exportBenchmarks(
+  target: BenchTarget,
+  counts: Counts,
+  log: (line: string) => void,
+): Promise<Result[]> {
+  const { auditLog, location } = await target.freshAuditLog();
+  await declareBenchSchemas(auditLog);
+  const small = 'org_export_small';
+  const large = 'org_export_large';
+  log(
+    `${target.name}: loading ${counts.exportSmall} + ${counts.exportLarge} events for the export benchmark`,
+  );
+  for (const [organizationId, total] of [
+    [small, counts.exportSmall],
+    [large, counts.exportLarge],
+  ] as const) {
+    for (let offset = 0; offset < total; offset += BATCH) {
+      const events = Array.from({ length: Math.min(BATCH, total - offset) }, (_, i) =>
+        benchEvent(offset + i),
+      );
+      await auditLog.createEvents(organizationId, events);
+    }
+  }
+  await auditLog.close();
+
+  const measure = async (mode: string, organizationId: string, expected: number) => {
+    const figures: ChildFigure[] = [];
+    for (let run = 0; run < counts.runs; run++) {
+      const figure = await runExportChild(target.name, mode, location, organizationId);
+      if (figure.rows !== expected)
+        throw new Error(`${mode} exported ${figure.rows} rows, expected ${expected}`);
+      figures.push(figure);
+    }
+    return {
+      rate: summarize(figures.map((figure) => figure.rows / figure.seconds)),
+      rss: summarize(figures.map((figure) => figure.peakRssMb)),
+    };
+  };
+  log(`${target.name}: exporting`);
+  const auditKitSmall = await measure('auditkit', small, counts.exportSmall);
+  const auditKitLarge = await measure('auditkit', large, counts.exportLarge);
+  const results: Result[] = [];
+  for (const mode of target.exportModes.filter((m) => m !== 'auditkit')) {
+    const baseline = await measure(mode, large, counts.exportLarge);
+    results.push({
+      adapter: target.name,
+      measure: `CSV export, ${counts.exportLarge.toLocaleString('en-US')} events`,
+      unit: 'rows/s',
+      auditKit: auditKitLarge.rate,
+      baseline: baseline.rate,
+      baselineName: mode,
+      goal: mode === 'copy' ? 0.5 : 0.8,
+    });
+    results.push({
+      adapter: target.name,
+      measure: `export peak RSS, ${counts.exportLarge.toLocaleString('en-US')} events`,
+      unit: 'MB',
+      auditKit: auditKitLarge.rss,
+      baseline: baseline.rss,
+      baselineName: mode,
+    });
+  }
+  const growth = auditKitLarge.rss.median - auditKitSmall.rss.median;
+  results.push({
+    adapter: target.name,
+    measure: `export peak RSS growth ${counts.exportSmall.toLocaleString('en-US')} → ${counts.exportLarge.toLocaleString('en-US')} events`,
+    unit: 'MB',
+    auditKit: { median: growth, min: growth, max: growth },
+    note: `${auditKitSmall.rss.median.toFixed(1)} MB → ${auditKitLarge.rss.median.toFixed(1)} MB (goal: < 50 MB growth) ${growth < 50 ? '✅' : '❌'}`,
+  });
+  return results;
+}

@@ -1,0 +1,62 @@
+import type { AuditLog, CreateAuditLogEventInput } from '@auditkit/core';
+import { ulid } from 'ulid';
+
+/** An event flattened to the columns the hand-written baseline stores. */
+export interface RawRow {
+  id: string;
+  organizationId: string;
+  idempotencyKey: string;
+  action: string;
+  version: number;
+  occurredAt: Date;
+  receivedAt: Date;
+  actorType: string;
+  actorId: string;
+  actorName: string | null;
+  actorMetadata: string | null;
+  targets: string;
+  contextLocation: string;
+  contextUserAgent: string | null;
+  metadata: string | null;
+}
+
+/** The fastest straightforward use of one driver, against which AuditKit is measured. */
+export interface RawDriver {
+  insertBatch(rows: RawRow[]): Promise<void>;
+  /** The same batch where every row may already exist (the baseline of replays). */
+  insertBatchIgnoringDuplicates(rows: RawRow[]): Promise<void>;
+  insertOne(row: RawRow): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One database under benchmark. */
+export interface BenchTarget {
+  name: string;
+  /** An audit log on a fresh, empty database (file, schema or database name). */
+  freshAuditLog(): Promise<{ auditLog: AuditLog; location: string }>;
+  /** The hand-written baseline on a fresh, empty table with the minimal indexes. */
+  freshRawDriver(): Promise<RawDriver>;
+  /** Arguments for `export-child.ts` to export from `location`. */
+  exportModes: string[];
+  dispose(): Promise<void>;
+}
+
+export function toRawRow(organizationId: string, event: CreateAuditLogEventInput, key: string): RawRow {
+  return {
+    id: `audit_log_event_${ulid()}`,
+    organizationId,
+    idempotencyKey: key,
+    action: event.action,
+    version: event.version ?? 1,
+    occurredAt: new Date(event.occurredAt),
+    receivedAt: new Date(),
+    actorType: event.actor.type,
+    actorId: event.actor.id,
+    actorName: event.actor.name ?? null,
+    actorMetadata: event.actor.metadata ? JSON.stringify(event.actor.metadata) : null,
+    targets: JSON.stringify(event.targets),
+    contextLocation: event.context.location,
+    contextUserAgent: event.context.userAgent ?? null,
+    metadata: event.metadata ? JSON.stringify(event.metadata) : null,
+  };
+}

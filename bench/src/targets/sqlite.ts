@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sqliteStore } from '@auditkit/adapter-sqlite';
+import { createAuditLog } from '@auditkit/core';
+import Database from 'better-sqlite3';
+import type { BenchTarget, RawDriver, RawRow } from '../target.js';
+
+const COLUMNS =
+  'id, organization_id, idempotency_key, action, version, occurred_at, received_at, actor_type, actor_id, actor_name, actor_metadata, targets, context_location, context_user_agent, metadata';
+
+function values(row: RawRow): unknown[] {
+  return [
+    row.id,
+    row.organizationId,
+    row.idempotencyKey,
+    row.action,
+    row.version,
+    row.occurredAt.getTime(),
+    row.receivedAt.getTime(),
+    row.actorType,
+    row.actorId,
+    row.actorName,
+    row.actorMetadata,
+    row.targets,
+    row.contextLocation,
+    row.contextUserAgent,
+    row.metadata,
+  ];
+}
+
+/** SQLite files in WAL mode, the way an application would open them. */
+export function sqliteTarget(): BenchTarget {
+  const directory = mkdtempSync(join(tmpdir(), 'auditkit-bench-sqlite-'));
+  let files = 0;
+  return {
+    name: 'sqlite',
+    exportModes: ['auditkit', 'raw-keyset'],
+    async freshAuditLog() {
+      const location = join(directory, `auditkit-${files++}.db`);
+      return { auditLog: await createAuditLog({ store: sqliteStore({ filename: location }) }), location };
+    },
+    async freshRawDriver(): Promise<RawDriver> {
+      const db = new Database(join(directory, `raw-${files++}.db`));
+      db.pragma('journal_mode = WAL');
+      db.exec(`create table events (id text primary key, organization_id text not null, idempotency_key text not null,
+        action text not null, version integer not null, occurred_at integer not null, received_at integer not null,
+        actor_type text not null, actor_id text not null, actor_name text, actor_metadata text, targets text not null,
+        context_location text not null, context_user_agent text, metadata text);
+        create unique index events_key on events (organization_id, idempotency_key);
+        create index events_time on events (organization_id, occurred_at, id);`);
+      const placeholders = `(${Array.from({ length: 15 }, () => '?').join(', ')})`;
+      const insert = db.prepare(`insert into events (${COLUMNS}) values ${placeholders}`);
+      const insertIgnoring = db.prepare(
+        `insert into events (${COLUMNS}) values ${placeholders} on conflict do nothing`,
+      );
+      const insertAll = db.transaction((rows: RawRow[]) => {
+        for (const row of rows) insert.run(values(row));
+      });
+      const insertAllIgnoring = db.transaction((rows: RawRow[]) => {
+        for (const row of rows) insertIgnoring.run(values(row));
+      });
+      return {
+        insertBatch: async (rows) => insertAll(rows),
+        insertBatchIgnoringDuplicates: async (rows) => insertAllIgnoring(rows),
+        insertOne: async (row) => {
+          insert.run(values(row));
+        },
+        close: async () => db.close(),
+      };
+    },
+    async dispose() {
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Keyset scan of one organization's events straight from the driver, written as minimal CSV. */
+export async function rawSqliteExport(
+  location: string,
+  organizationId: string,
+  write: (chunk: string) => Promise<void>,
+): Promise<number> {
+  const db = new Database(location, { readonly: true });
+  const page = db.prepare(
+    `select * from auditkit_events where organization_id = ? and (occurred_at, id) > (?, ?) order by occurred_at, id limit 1000`,
+  );
+  let rows = 0;
+  let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
+  await write(
+    'id,organization_id,action,version,occurred_at,actor_type,actor_id,actor_name,actor_metadata,targets,context_location,context_user_agent,metadata,received_at\n',
+  );
+  for (;;) {
+    const batch = page.all(organizationId, after[0], after[1]) as Record<string, string | number | null>[];
+    if (batch.length === 0) break;
+    let text = '';
+    for (const r of batch) {
+      text += `${r.id},${r.organization_id},${r.action},${r.version},${new Date(Number(r.occurred_at)).toISOString()},${r.actor_type},${r.actor_id},${csv(r.actor_name)},${csv(r.actor_metadata)},${csv(r.targets)},${r.context_location},${csv(r.context_user_agent)},${csv(r.metadata)},${new Date(Number(r.received_at)).toISOString()}\n`;
+    }
+    await write(text);
+    rows += batch.length;
+    const last = batch.at(-1) as Record<string, string | number>;
+    after = [Number(last.occurred_at), String(last.id)];
+  }
+  db.close();
+  return rows;
+}
+
+/** Minimal CSV quoting, as a hand-written exporter would do it. */
+export function csv(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
