@@ -66,7 +66,9 @@ export function sqliteTarget(): BenchTarget {
         insertOne: async (row) => {
           insert.run(values(row));
         },
-        close: async () => db.close(),
+        close: async () => {
+          db.close();
+        },
       };
     },
     async dispose() {
