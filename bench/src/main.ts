@@ -1,4 +1,4 @@
-// `pnpm bench [--quick] [--adapters sqlite,postgres,mongo] [--output docs/benchmarks.md]`
+// `pnpm bench [--quick | --tiny] [--adapters sqlite,postgres,mongo] [--only ingest,export] [--runs N] [--output docs/benchmarks.md]`
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineDescription, resultsTable } from './report.js';
@@ -12,6 +12,8 @@ const { values } = parseArgs({
     adapters: { type: 'string', default: 'sqlite,postgres,mongo' },
     output: { type: 'string' },
     tiny: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'ingest,export' },
+    runs: { type: 'string' },
   },
 });
 
@@ -21,6 +23,9 @@ const counts: Counts = values.tiny
     ? { batchEvents: 10_000, singleEvents: 500, exportSmall: 20_000, exportLarge: 100_000, runs: 3 }
     : { batchEvents: 100_000, singleEvents: 3000, exportSmall: 100_000, exportLarge: 1_000_000, runs: 3 };
 
+if (values.runs) counts.runs = Number(values.runs);
+const parts = new Set((values.only ?? '').split(','));
+
 const log = (line: string) => console.error(`[bench] ${line}`);
 const results: Result[] = [];
 const started = Date.now();
@@ -28,8 +33,8 @@ for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
   let target: BenchTarget | undefined;
   try {
     target = await openTarget(name);
-    results.push(...(await ingestBenchmarks(target, counts, log)));
-    results.push(...(await exportBenchmarks(target, counts, log)));
+    if (parts.has('ingest')) results.push(...(await ingestBenchmarks(target, counts, log)));
+    if (parts.has('export')) results.push(...(await exportBenchmarks(target, counts, log)));
   } finally {
     await target?.dispose();
   }

@@ -6,6 +6,7 @@ import {
   type NormalizedEvent,
   withoutUndefined,
 } from './event-model.js';
+import { oversizeReason } from './event-size.js';
 import { identifyEvent } from './fingerprint.js';
 import { newEventId } from './ids.js';
 import type { EventLimits } from './limits.js';
@@ -104,6 +105,11 @@ export class EventIntake {
           path: 'idempotencyKey',
           message: `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
         });
+      }
+      const oversize = oversizeReason(event, this.#options.limits.maxEventBytes);
+      if (oversize) {
+        at({ path: '', message: oversize });
+        continue;
       }
       const parsed = this.#inputSchema.safeParse(event);
       if (!parsed.success) {

@@ -16,12 +16,15 @@ export interface EventLimits {
   maxTargets: number;
   /** Most events in one `createEvents` call. Default 1000. */
   maxBatchSize: number;
+  /** Largest event, as (estimated) JSON bytes, checked before any other work. Default 128 KiB. */
+  maxEventBytes: number;
 }
 
 export const DEFAULT_EVENT_LIMITS: EventLimits = {
   maxFieldLength: 1024,
   maxTargets: 100,
   maxBatchSize: 1000,
+  maxEventBytes: 128 * 1024,
 };
 
 /** Keys that would reach `Object.prototype` in careless consumers of the stored metadata. */

@@ -4,6 +4,7 @@ import type { AuditStore } from '../store.js';
 import type { ConformanceContext } from './context.js';
 import { eventCases } from './event-cases.js';
 import { exportCases } from './export-cases.js';
+import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
 import { persistenceCases } from './persistence-cases.js';
 import { readCases } from './read-cases.js';
@@ -79,6 +80,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     readCases(context);
     exportCases(context);
     retentionCases(context);
+    hostileCases(context);
     if (options.reopenStore) persistenceCases(context);
   });
 }
