@@ -60,7 +60,8 @@ export const metadataSchema = z.custom<Metadata>().transform((value, ctx): Metad
     const entry = value[key];
     const problem = valueProblem(entry);
     if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `value ${problem}` });
-    else copy[key] = entry as MetadataValue;
+    // JSON has no -0: store and return 0, so the created event equals what reads return.
+    else copy[key] = Object.is(entry, -0) ? 0 : (entry as MetadataValue);
   }
   return copy;
 });

@@ -305,25 +305,46 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
   }
 }
 
+/**
+ * Which of the range bound and the keyset bound to send on each side. Only the tighter one is
+ * sent: with both, SQLite seeks from the range start on every page, which makes a full export
+ * quadratic.
+ */
+function tighterBounds(query: EventPageQuery) {
+  const afterTime = query.after?.occurredAt.getTime();
+  if (afterTime === undefined)
+    return { rangeStart: query.rangeStart, rangeEnd: query.rangeEnd, after: undefined };
+  if (query.order === 'asc') {
+    const keysetIsTighter = !query.rangeStart || afterTime >= query.rangeStart.getTime();
+    return keysetIsTighter
+      ? { rangeStart: undefined, rangeEnd: query.rangeEnd, after: query.after }
+      : { rangeStart: query.rangeStart, rangeEnd: query.rangeEnd, after: undefined };
+  }
+  const keysetIsTighter = !query.rangeEnd || afterTime < query.rangeEnd.getTime();
+  return keysetIsTighter
+    ? { rangeStart: query.rangeStart, rangeEnd: undefined, after: query.after }
+    : { rangeStart: query.rangeStart, rangeEnd: query.rangeEnd, after: undefined };
+}
+
 /** The keyset query behind reads and exports; every filter becomes SQL. */
 function selectEvents(db: Kysely<AuditDatabase>, traits: SqlDialectTraits, query: EventPageQuery) {
+  const { rangeStart, rangeEnd, after } = tighterBounds(query);
   let select = db
     .selectFrom('auditkit_events')
     .selectAll()
     .where('organization_id', '=', query.organizationId);
-  if (query.rangeStart) select = select.where('occurred_at', '>=', traits.encodeTime(query.rangeStart));
-  if (query.rangeEnd) select = select.where('occurred_at', '<', traits.encodeTime(query.rangeEnd));
+  if (rangeStart) select = select.where('occurred_at', '>=', traits.encodeTime(rangeStart));
+  if (rangeEnd) select = select.where('occurred_at', '<', traits.encodeTime(rangeEnd));
   if (query.actions) select = select.where('action', 'in', query.actions);
   if (query.actorIds) select = select.where('actor_id', 'in', query.actorIds);
   if (query.actorNames) select = select.where('actor_name', 'in', query.actorNames);
   if (query.targets) select = select.where(traits.hasTargetType(query.targets));
-  if (query.after) {
-    const { occurredAt, id } = query.after;
+  if (after) {
     select = select.where((eb) =>
       eb(
         eb.refTuple('occurred_at', 'id'),
         query.order === 'asc' ? '>' : '<',
-        eb.tuple(traits.encodeTime(occurredAt), id),
+        eb.tuple(traits.encodeTime(after.occurredAt), after.id),
       ),
     );
   }

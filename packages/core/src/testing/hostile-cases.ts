@@ -197,7 +197,11 @@ export function hostileCases(context: ConformanceContext): void {
             limit: 100,
           });
           expect(page.data.find((candidate) => candidate.id === created.id)).toEqual(stored);
-          expect(stored).toMatchObject({ ...event, occurredAt: new Date(event.occurredAt) });
+          // JSON has no -0, so AuditKit stores (and returns) 0: compare against the input the same way.
+          const expected = JSON.parse(JSON.stringify(event), (_key, value) =>
+            Object.is(value, -0) ? 0 : value,
+          );
+          expect(stored).toMatchObject({ ...expected, occurredAt: new Date(event.occurredAt) });
         }),
         { numRuns: VALID_RUNS },
       );
