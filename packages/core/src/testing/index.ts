@@ -6,6 +6,7 @@ import { eventCases } from './event-cases.js';
 import { exportCases } from './export-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
+import { isolationCases } from './isolation-cases.js';
 import { persistenceCases } from './persistence-cases.js';
 import { readCases } from './read-cases.js';
 import { retentionCases } from './retention-cases.js';
@@ -81,6 +82,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     exportCases(context);
     retentionCases(context);
     hostileCases(context);
+    isolationCases(context);
     if (options.reopenStore) persistenceCases(context);
   });
 }
