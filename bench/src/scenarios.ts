@@ -162,13 +162,19 @@ function runExportChild(
   organizationId: string,
 ): Promise<ChildFigure> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      ['--import', require.resolve('tsx'), child, adapter, mode, location, organizationId],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    // The child resolves packages as this process does (built output, or sources with --conditions).
+    const conditions = process.execArgv.filter((arg) => arg.startsWith('--conditions'));
+    const args = [
+      ...conditions,
+      '--import',
+      require.resolve('tsx'),
+      child,
+      adapter,
+      mode,
+      location,
+      organizationId,
+    ];
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (data: Buffer) => {
       out += data.toString();

@@ -86,4 +86,6 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     if (options.reopenStore) persistenceCases(context);
   });
 }
-export { type ProcessResult, runTypeScriptProcess } from './processes.js';
+export { type ProcessConformanceOptions, runProcessConformance } from './process-cases.js';
+export { runConformanceWorker } from './process-worker.js';
+export { type ProcessResult, runTypeScriptProcess, startTypeScriptProcess } from './processes.js';

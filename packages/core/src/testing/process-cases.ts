@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { type AuditLog, createAuditLog } from '../audit-log.js';
+import type { AuditStore } from '../store.js';
+import { countEvents } from './fixtures.js';
+import { crashBatch } from './process-worker.js';
+import { runTypeScriptProcess, startTypeScriptProcess } from './processes.js';
+
+/** How {@link runProcessConformance} reaches the store from several OS processes. */
+export interface ProcessConformanceOptions {
+  /** A script that calls `runConformanceWorker(openStore)`. */
+  workerScript: string;
+  /** A new, empty database location (file, schema, database name) the worker and the test share. */
+  freshLocation(): string | Promise<string>;
+  /** Opens the store at a location, in the test process. */
+  openStore(location: string): AuditStore;
+  /**
+   * `atomic` when a batch interrupted by a crash is never partly stored (a transaction);
+   * `converges` when it may be, but retrying the same batch completes it exactly once.
+   */
+  crashedBatches: 'atomic' | 'converges';
+  /** Racing processes; default 8. */
+  processes?: number;
+}
+
+const RACE_EVENTS = Number(process.env.AUDITKIT_RACE_EVENTS ?? 10_000);
+// Real processes on a small machine: generous, so only a hang fails the test.
+const PROCESS_TEST_TIMEOUT = 600_000;
+
+function lines(stdout: string): unknown[] {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+/**
+ * The guarantees that need real OS processes: racing writers, racing conflicts and crashes.
+ * Each adapter calls it with a worker script and a way to make fresh locations.
+ *
+ * @example
+ * ```ts
+ * runProcessConformance({
+ *   workerScript: fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url)),
+ *   freshLocation: () => join(mkdtempSync(join(tmpdir(), 'race-')), 'audit.db'),
+ *   openStore: (filename) => sqliteStore({ filename }),
+ *   crashedBatches: 'atomic',
+ * });
+ * ```
+ */
+export function runProcessConformance(options: ProcessConformanceOptions): void {
+  const processes = options.processes ?? 8;
+  const open = async (location: string): Promise<AuditLog> =>
+    createAuditLog({ store: options.openStore(location) });
+
+  describe('process conformance', () => {
+    for (const workload of ['race-keys', 'race-content'] as const) {
+      const keys = workload === 'race-keys' ? 'explicit keys' : 'content-derived keys';
+      it(
+        `stores ${RACE_EVENTS} events once each when ${processes} processes send them all (${keys})`,
+        async () => {
+          const location = await options.freshLocation();
+          // Migrate first, so the race is about ingestion (migration races have their own test).
+          await (await open(location)).close();
+          const results = await Promise.all(
+            Array.from({ length: processes }, (_, p) =>
+              runTypeScriptProcess(options.workerScript, [workload, location, 'org_race', String(p)]),
+            ),
+          );
+          for (const result of results) expect(result.code, result.stderr).toBe(0);
+          const idLists = results.map((result) => lines(result.stdout)[0] as string[]);
+          for (const ids of idLists) {
+            expect(ids).toHaveLength(RACE_EVENTS);
+            expect(ids).toEqual(idLists[0]);
+          }
+          expect(new Set(idLists[0]).size).toBe(RACE_EVENTS);
+          const auditLog = await open(location);
+          expect(await countEvents(auditLog, 'org_race')).toBe(RACE_EVENTS);
+          await auditLog.close();
+        },
+        PROCESS_TEST_TIMEOUT,
+      );
+    }
+
+    it(
+      `lets exactly one of ${processes} processes racing one key with different content win`,
+      async () => {
+        const location = await options.freshLocation();
+        await (await open(location)).close();
+        const results = await Promise.all(
+          Array.from({ length: processes }, (_, p) =>
+            runTypeScriptProcess(options.workerScript, ['conflict', location, 'org_conflict', String(p)]),
+          ),
+        );
+        for (const result of results) expect(result.code, result.stderr).toBe(0);
+        const outcomes = results.map((result) => (lines(result.stdout)[0] as { outcome: string }).outcome);
+        expect(outcomes.filter((outcome) => outcome === 'stored')).toHaveLength(1);
+        expect(outcomes.filter((outcome) => outcome === 'idempotency_conflict')).toHaveLength(processes - 1);
+        const auditLog = await open(location);
+        expect(await countEvents(auditLog, 'org_conflict')).toBe(1);
+        await auditLog.close();
+      },
+      PROCESS_TEST_TIMEOUT,
+    );
+
+    it(
+      'keeps every batch whole (or completes it on retry) when a writer is killed with SIGKILL mid-batch',
+      async () => {
+        const location = await options.freshLocation();
+        await (await open(location)).close();
+        for (let round = 0; round < 3; round++) {
+          const child = startTypeScriptProcess(options.workerScript, [
+            'crash-batches',
+            location,
+            'org_crash',
+            String(round),
+          ]);
+          let batchesDone = 0;
+          await new Promise<void>((resolve) => {
+            child.stdout.on('data', (data: Buffer) => {
+              batchesDone += data.toString().split('"done"').length - 1;
+              // Kill at a different point of a batch each round, after a few batches completed.
+              if (batchesDone >= 2) {
+                setTimeout(() => child.kill('SIGKILL'), 3 + round * 7);
+              }
+            });
+            child.on('close', () => resolve());
+          });
+          expect(child.signalCode).toBe('SIGKILL');
+        }
+        const auditLog = await open(location);
+        const sizes = await batchSizes(auditLog);
+        expect(sizes.size).toBeGreaterThan(0);
+        if (options.crashedBatches === 'atomic') {
+          for (const [batch, size] of sizes) expect(size, `batch ${batch}`).toBe(500);
+        } else {
+          for (const [batch] of sizes) {
+            const [round, index] = batch.split('/').map(Number) as [number, number];
+            await auditLog.createEvents('org_crash', crashBatch(round, index));
+          }
+          for (const [batch, size] of await batchSizes(auditLog))
+            expect(size, `batch ${batch} after retry`).toBe(500);
+        }
+        // The store still reads and exports after the crashes.
+        let exported = 0;
+        for await (const chunk of auditLog.exportEvents(
+          {
+            organizationId: 'org_crash',
+            rangeStart: new Date('2024-01-01'),
+            rangeEnd: new Date('2025-01-01'),
+          },
+          { format: 'ndjson' },
+        )) {
+          exported += chunk.split('\n').filter(Boolean).length;
+        }
+        expect(exported).toBe(await countEvents(auditLog, 'org_crash'));
+        await auditLog.close();
+      },
+      PROCESS_TEST_TIMEOUT,
+    );
+  });
+}
+
+/** Events per crash batch, keyed `round/batch` from their metadata. */
+async function batchSizes(auditLog: AuditLog): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await auditLog.listEvents({
+      organizationId: 'org_crash',
+      limit: 1000,
+      ...(after ? { after } : {}),
+    });
+    for (const event of page.data) {
+      const key = `${event.metadata?.round}/${event.metadata?.batch}`;
+      sizes.set(key, (sizes.get(key) ?? 0) + 1);
+    }
+    if (!page.listMetadata.after) return sizes;
+    after = page.listMetadata.after;
+  }
+}

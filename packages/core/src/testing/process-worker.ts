@@ -1,0 +1,139 @@
+import { createAuditLog } from '../audit-log.js';
+import { isAuditKitError } from '../errors.js';
+import type { CreateAuditLogEventInput } from '../event-model.js';
+import type { AuditStore } from '../store.js';
+import { signInEvent } from './fixtures.js';
+
+/** The event with index `i` of the race workloads: the same in every process. */
+export function raceEvent(i: number): CreateAuditLogEventInput {
+  return signInEvent({
+    occurredAt: new Date(Date.UTC(2024, 0, 1) + i * 1000),
+    actor: { type: 'user', id: `user_${i % 53}`, name: `User ${i % 53}` },
+    metadata: { i },
+  });
+}
+
+/** Batch `batch` of crash round `round`: 500 events with keys, tagged `{ round, batch, i }`. */
+export function crashBatch(round: number, batch: number) {
+  return Array.from({ length: 500 }, (_, i) => ({
+    event: signInEvent({
+      occurredAt: new Date(Date.UTC(2024, 0, 1) + round * 1e7 + batch * 1000 + i),
+      metadata: { round, batch, i },
+    }),
+    idempotencyKey: `crash-${round}-${batch}-${i}`,
+  }));
+}
+
+function shuffled(count: number, seed: number): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  let state = seed * 2654435761 + 1;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
+}
+
+async function declare(store: AuditStore) {
+  const auditLog = await createAuditLog({ store });
+  await auditLog.createSchema({ action: 'user.signed_in', targets: [{ type: 'team' }, { type: 'user' }] });
+  return auditLog;
+}
+
+/**
+ * The child-process side of {@link runProcessConformance}. An adapter's worker script is two
+ * lines: import this, and call it with a function that opens the adapter's store at a location.
+ *
+ * @example
+ * ```ts
+ * import { runConformanceWorker } from '@auditkit/core/testing';
+ * await runConformanceWorker((location) => sqliteStore({ filename: location }));
+ * ```
+ */
+export async function runConformanceWorker(openStore: (location: string) => AuditStore): Promise<void> {
+  const [workload, location, organizationId, argument = '0'] = process.argv.slice(2);
+  if (!workload || !location || !organizationId)
+    throw new Error('usage: <workload> <location> <organizationId> [argument]');
+  const seed = Number(argument);
+  const out = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+  switch (workload) {
+    case 'race-keys':
+    case 'race-content': {
+      // Every process sends the same events in its own shuffled order, mixing single calls and
+      // batches, a few calls in flight at once.
+      const auditLog = await declare(openStore(location));
+      const count = Number(process.env.AUDITKIT_RACE_EVENTS ?? 10_000);
+      const order = shuffled(count, seed + 1);
+      const ids: string[] = new Array(count);
+      const item = (i: number) =>
+        workload === 'race-keys' ? { event: raceEvent(i), idempotencyKey: `race-${i}` } : raceEvent(i);
+      const chunks: number[][] = [];
+      for (let start = 0, n = 0; start < order.length; n++) {
+        const size = n % 3 === 0 ? 1 : 1 + ((seed + n * 7) % 60);
+        chunks.push(order.slice(start, start + size));
+        start += size;
+      }
+      let next = 0;
+      const lane = async () => {
+        while (next < chunks.length) {
+          const chunk = chunks[next++] as number[];
+          if (chunk.length === 1) {
+            const i = chunk[0] as number;
+            const created =
+              workload === 'race-keys'
+                ? await auditLog.createEvent(organizationId, raceEvent(i), { idempotencyKey: `race-${i}` })
+                : await auditLog.createEvent(organizationId, raceEvent(i));
+            ids[i] = created.id;
+          } else {
+            const created = await auditLog.createEvents(organizationId, chunk.map(item));
+            created.forEach((event, k) => {
+              ids[chunk[k] as number] = event.id;
+            });
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 4 }, lane));
+      await auditLog.close();
+      out(ids);
+      return;
+    }
+    case 'conflict': {
+      const auditLog = await declare(openStore(location));
+      try {
+        const created = await auditLog.createEvent(organizationId, raceEvent(1_000_000 + seed), {
+          idempotencyKey: 'contested',
+        });
+        out({ outcome: 'stored', id: created.id, replayed: created.replayed });
+      } catch (error) {
+        if (!isAuditKitError(error)) throw error;
+        out({ outcome: error.code });
+      }
+      await auditLog.close();
+      return;
+    }
+    case 'crash-batches': {
+      // Writes 500-event batches until killed; batch b carries metadata { batch: b }.
+      const auditLog = await declare(openStore(location));
+      for (let batch = 0; ; batch++) {
+        const events = crashBatch(seed, batch);
+        if (batch === 0) out({ writing: true });
+        await auditLog.createEvents(organizationId, events);
+        out({ done: batch });
+      }
+    }
+    case 'open': {
+      out({ opening: true });
+      const auditLog = await createAuditLog({ store: openStore(location) });
+      await auditLog.close();
+      out({ opened: true });
+      return;
+    }
+    default:
+      throw new Error(`unknown workload ${workload}`);
+  }
+}

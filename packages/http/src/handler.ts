@@ -1,0 +1,201 @@
+import type { AuditLog } from '@auditkit/core';
+import { type ApiKeyConfig, ApiKeyRing, type Principal } from './auth.js';
+import { type DownloadLinkOptions, DownloadLinks } from './download-links.js';
+import { errorResponse, type FailureContext, HttpError } from './http-errors.js';
+import { type RateLimitOptions, TokenBucketLimiter } from './rate-limit.js';
+import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './request-body.js';
+import { requestIdOf } from './request-id.js';
+import { Router } from './router.js';
+import type { Route } from './routes/context.js';
+import { eventRoutes } from './routes/events.js';
+import { exportRoutes } from './routes/exports.js';
+import { retentionRoutes } from './routes/retention.js';
+import { schemaRoutes } from './routes/schemas.js';
+
+/**
+ * Options of {@link createAuditLogHandler}.
+ *
+ * @example
+ * ```ts
+ * const options: AuditLogHandlerOptions = {
+ *   auditLog,
+ *   apiKeys: [{ sha256: process.env.AUDITKIT_KEY_SHA256!, name: 'backend' }],
+ *   publicUrl: 'https://audit.example.com',
+ *   maxBodyBytes: 256 * 1024,
+ *   rateLimit: { requestsPerSecond: 50, burst: 100 },
+ *   downloads: { secret: process.env.AUDITKIT_DOWNLOAD_SECRET },
+ *   onError: (error, { requestId }) => logger.error({ err: error, requestId }, 'audit API failure'),
+ * };
+ * ```
+ */
+export interface AuditLogHandlerOptions {
+  /** The audit log the API serves. The handler never closes it. */
+  auditLog: AuditLog;
+  /** The keys accepted in `Authorization: Bearer <key>`; see {@link ApiKeyConfig}. */
+  apiKeys: readonly ApiKeyConfig[];
+  /**
+   * The path prefix the handler is mounted under, e.g. `/api/audit` (default: none). The
+   * WorkOS SDK always calls paths at the root of its host, so SDK clients need a proxy that
+   * strips the prefix, or the handler at the root.
+   */
+  basePath?: string;
+  /**
+   * The URL clients reach the handler at (origin plus base path), used in export download
+   * links. Default: the origin of each request plus `basePath`. Set it behind a proxy or TLS
+   * terminator, where the request the handler sees is not the one the client sent.
+   */
+  publicUrl?: string;
+  /** Largest accepted request body in bytes; larger ones get 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Per-key request rate limit; none by default. */
+  rateLimit?: RateLimitOptions;
+  /** Signing of export download links. */
+  downloads?: DownloadLinkOptions;
+  /**
+   * Called with every failure answered with 500 (storage errors, bugs), which the client only
+   * sees as "Internal server error". Default: `console.error`.
+   */
+  onError?: (error: unknown, context: FailureContext) => void;
+}
+
+/**
+ * A Web-standard request handler: give it a `Request`, get a `Response`. Runs anywhere those
+ * exist — `node:http` via {@link serve} or {@link toNodeListener}, Hono, Next.js route handlers.
+ * It never rejects: every failure is answered with a JSON error response.
+ *
+ * @example
+ * ```ts
+ * const handler: AuditLogHandler = createAuditLogHandler({ auditLog, apiKeys: [apiKey] });
+ * const response = await handler(
+ *   new Request('http://localhost/audit_logs/actions', { headers: { authorization: `Bearer ${apiKey}` } }),
+ * );
+ * console.log(response.status, await response.json());
+ * ```
+ */
+export type AuditLogHandler = (request: Request) => Promise<Response>;
+
+const ROUTES: readonly Route[] = [...eventRoutes, ...exportRoutes, ...schemaRoutes, ...retentionRoutes];
+
+/**
+ * Creates the WorkOS-compatible Audit Logs HTTP API over an AuditKit audit log.
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog } from '@auditkit/core';
+ * import { sqliteStore } from '@auditkit/adapter-sqlite';
+ * import { createAuditLogHandler, serve } from '@auditkit/http';
+ *
+ * const auditLog = await createAuditLog({ store: sqliteStore({ filename: 'audit.db' }) });
+ * const handler = createAuditLogHandler({
+ *   auditLog,
+ *   apiKeys: [process.env.AUDITKIT_API_KEY!],
+ *   rateLimit: { requestsPerSecond: 100 },
+ * });
+ * const server = await serve(handler, { port: 8787 });
+ * // new WorkOS(key, { apiHostname: '127.0.0.1', port: 8787, https: false }).auditLogs.createEvent(…)
+ * ```
+ */
+export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLogHandler {
+  const { auditLog } = options;
+  if (typeof auditLog?.createEvent !== 'function') {
+    throw new TypeError('createAuditLogHandler: auditLog must be an AuditLog from createAuditLog()');
+  }
+  const keys = new ApiKeyRing(options.apiKeys);
+  const limiter = options.rateLimit === undefined ? undefined : new TokenBucketLimiter(options.rateLimit);
+  const links = new DownloadLinks(options.downloads);
+  const router = new Router(ROUTES);
+  const basePath = normalizeBasePath(options.basePath);
+  const publicUrl =
+    options.publicUrl === undefined ? undefined : new URL(options.publicUrl).href.replace(/\/+$/, '');
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) {
+    throw new TypeError('createAuditLogHandler: maxBodyBytes must be a positive integer');
+  }
+  const onError = options.onError ?? logFailure;
+
+  function authenticate(request: Request, route: Route): Principal | undefined {
+    const authorization = request.headers.get('authorization');
+    // A download link carries its own permission; a key, when sent anyway, is still checked.
+    if (route.access === 'signed-link' && authorization === null) return undefined;
+    const principal = keys.authenticate(authorization);
+    if (principal === undefined) {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'Missing or invalid API key (send Authorization: Bearer <key>)',
+        {
+          headers: { 'www-authenticate': 'Bearer' },
+        },
+      );
+    }
+    const decision = limiter?.take(principal.name);
+    if (decision !== undefined && !decision.allowed) {
+      throw new HttpError(429, 'rate_limit_exceeded', 'Too many requests for this API key', {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      });
+    }
+    return principal;
+  }
+
+  async function dispatch(request: Request, url: URL): Promise<Response> {
+    const path = withinBase(url.pathname, basePath);
+    const lookup = path === undefined ? ({ kind: 'not_found' } as const) : router.match(request.method, path);
+    if (lookup.kind === 'not_found') {
+      throw new HttpError(404, 'not_found', `No endpoint at ${request.method} ${url.pathname}`);
+    }
+    if (lookup.kind === 'method_not_allowed') {
+      throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed here`, {
+        headers: { allow: lookup.allowed.join(', ') },
+      });
+    }
+    const { route, params } = lookup;
+    return route.handle({
+      request,
+      url,
+      params,
+      principal: authenticate(request, route),
+      auditLog,
+      links,
+      publicUrl: publicUrl ?? `${url.origin}${basePath}`,
+      readBody: () => readJsonBody(request, maxBodyBytes),
+    });
+  }
+
+  return async (request) => {
+    const requestId = requestIdOf(request);
+    const url = new URL(request.url);
+    let response: Response;
+    try {
+      response = await dispatch(request, url);
+    } catch (error) {
+      response = errorResponse(error, (unexpected) => {
+        try {
+          onError(unexpected, { requestId, method: request.method, path: url.pathname });
+        } catch {
+          // A failing error hook must not turn a 500 into a dropped connection.
+        }
+      });
+    }
+    response.headers.set('x-request-id', requestId);
+    return response;
+  };
+}
+
+function normalizeBasePath(basePath: string | undefined): string {
+  if (basePath === undefined || basePath === '' || basePath === '/') return '';
+  if (!basePath.startsWith('/')) throw new TypeError('createAuditLogHandler: basePath must start with "/"');
+  return basePath.replace(/\/+$/, '');
+}
+
+function withinBase(pathname: string, basePath: string): string | undefined {
+  if (basePath === '') return pathname;
+  if (pathname === basePath) return '/';
+  return pathname.startsWith(`${basePath}/`) ? pathname.slice(basePath.length) : undefined;
+}
+
+function logFailure(error: unknown, context: FailureContext): void {
+  console.error(
+    `@auditkit/http: ${context.method} ${context.path} failed (request ${context.requestId})`,
+    error,
+  );
+}

@@ -1,0 +1,71 @@
+import type { AuditLogExport } from '@auditkit/core';
+import { canAccessOrganization } from '../auth.js';
+import { fileResponse } from '../file-response.js';
+import { HttpError, jsonResponse } from '../http-errors.js';
+import { exportFiltersFromWire, exportToWire } from '../wire-format.js';
+import { assertOrganizationAccess, param, type Route, type RouteContext } from './context.js';
+
+/**
+ * Exports: create, poll, and download. The `url` of a ready export points back at this
+ * handler with a signed, expiring link, because the SDK's user downloads it with a plain
+ * `fetch` that carries no API key.
+ */
+export const exportRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/audit_logs/exports',
+    async handle(context) {
+      const filters = exportFiltersFromWire(await context.readBody());
+      assertOrganizationAccess(context, filters.organizationId);
+      return jsonResponse(201, exportToWire(await context.auditLog.createExport(filters), undefined));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/audit_logs/exports/:id',
+    async handle(context) {
+      const exp = await visibleExport(context, param(context, 'id'));
+      return jsonResponse(
+        200,
+        exportToWire(exp, exp.state === 'ready' ? downloadUrl(context, exp.id) : undefined),
+      );
+    },
+  },
+  {
+    method: 'GET',
+    path: '/audit_logs/exports/:id/download',
+    access: 'signed-link',
+    async handle(context) {
+      const id = param(context, 'id');
+      if (context.principal === undefined && !context.links.verify(id, context.url.searchParams)) {
+        throw new HttpError(403, 'invalid_download_link', 'The download link is invalid or has expired');
+      }
+      const exp = await visibleExport(context, id);
+      if (exp.state !== 'ready' || exp.path === undefined) {
+        throw new HttpError(409, 'export_not_ready', `Export "${exp.id}" is ${exp.state}, not ready`);
+      }
+      const ndjson = exp.path.endsWith('.ndjson');
+      return fileResponse(exp.path, {
+        contentType: ndjson ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8',
+        filename: `${exp.id}.${ndjson ? 'ndjson' : 'csv'}`,
+      });
+    },
+  },
+];
+
+/**
+ * The export, if the caller may see it. Another organization's export is reported exactly like
+ * a missing one, so a scoped key cannot even learn that an id exists. An export whose
+ * organization is unknown is visible to unscoped keys only.
+ */
+async function visibleExport(context: RouteContext, id: string): Promise<AuditLogExport> {
+  const exp = await context.auditLog.getExport(id);
+  if (context.principal !== undefined && !canAccessOrganization(context.principal, exp.organizationId)) {
+    throw new HttpError(404, 'not_found', `Export "${id}" does not exist`);
+  }
+  return exp;
+}
+
+function downloadUrl(context: RouteContext, id: string): string {
+  return `${context.publicUrl}/audit_logs/exports/${encodeURIComponent(id)}/download?${context.links.sign(id)}`;
+}

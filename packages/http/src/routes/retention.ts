@@ -1,0 +1,29 @@
+import { jsonResponse } from '../http-errors.js';
+import { retentionFromWire, retentionToWire } from '../wire-format.js';
+import { assertOrganizationAccess, param, type Route } from './context.js';
+
+/** An organization's retention period: `GET` and `PUT /organizations/:id/audit_logs_retention`. */
+export const retentionRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/organizations/:organizationId/audit_logs_retention',
+    async handle(context) {
+      const organizationId = param(context, 'organizationId');
+      assertOrganizationAccess(context, organizationId);
+      return jsonResponse(200, retentionToWire(await context.auditLog.getRetention(organizationId)));
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/organizations/:organizationId/audit_logs_retention',
+    async handle(context) {
+      const organizationId = param(context, 'organizationId');
+      assertOrganizationAccess(context, organizationId);
+      const retention = retentionFromWire(await context.readBody());
+      return jsonResponse(
+        200,
+        retentionToWire(await context.auditLog.setRetention(organizationId, retention)),
+      );
+    },
+  },
+];

@@ -1,0 +1,41 @@
+import { jsonResponse } from '../http-errors.js';
+import {
+  actionToWire,
+  listToWire,
+  paginationFromQuery,
+  schemaFromWire,
+  schemaToWire,
+} from '../wire-format.js';
+import { param, type Route } from './context.js';
+
+/**
+ * Schemas and actions. They are global, not per organization, so any valid key may use them:
+ * an application's event schemas describe its own actions, shared by all its tenants.
+ */
+export const schemaRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/audit_logs/actions/:action/schemas',
+    async handle(context) {
+      const definition = schemaFromWire(param(context, 'action'), await context.readBody());
+      return jsonResponse(201, schemaToWire(await context.auditLog.createSchema(definition)));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/audit_logs/actions/:action/schemas',
+    async handle(context) {
+      const page = paginationFromQuery(context.url.searchParams);
+      const list = await context.auditLog.listSchemas({ ...page, action: param(context, 'action') });
+      return jsonResponse(200, listToWire(list, schemaToWire));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/audit_logs/actions',
+    async handle(context) {
+      const list = await context.auditLog.listActions(paginationFromQuery(context.url.searchParams));
+      return jsonResponse(200, listToWire(list, actionToWire));
+    },
+  },
+];
