@@ -4,10 +4,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
-import { countEvents, runTypeScriptProcess } from '@auditkit/core/testing';
+import {
+  countEvents,
+  declareSchemas,
+  runTypeScriptProcess,
+  signInEvent,
+  startTypeScriptProcess,
+} from '@auditkit/core/testing';
 import { expect, it } from 'vitest';
 
 const worker = fileURLToPath(new URL('./fixtures/open-and-write.ts', import.meta.url));
+const conformanceWorker = fileURLToPath(new URL('./fixtures/conformance-worker.ts', import.meta.url));
 
 it('migrates safely when two processes open a new database file at once', async () => {
   for (let round = 0; round < 3; round++) {
@@ -43,3 +50,25 @@ it('reports a database failure as storage_error with the driver error as cause',
   expect(error).toMatchObject({ name: 'AuditKitError', code: 'storage_error' });
   expect((error as Error).cause).toBeInstanceOf(Error);
 });
+
+it('survives processes killed with SIGKILL while migrating a new file', async () => {
+  const filename = join(mkdtempSync(join(tmpdir(), 'auditkit-kill-migrate-')), 'audit.db');
+  const signals: (string | null)[] = [];
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const child = startTypeScriptProcess(conformanceWorker, ['open', filename, 'org_1']);
+    await new Promise<void>((resolve) => {
+      // "opening" is printed right before createAuditLog: kill somewhere inside the migration.
+      child.stdout.once('data', () => setTimeout(() => child.kill('SIGKILL'), attempt * 4));
+      child.on('close', () => resolve());
+    });
+    signals.push(child.signalCode);
+  }
+  expect(signals.filter((signal) => signal === 'SIGKILL').length).toBeGreaterThan(0);
+  const auditLog = await createAuditLog({ store: sqliteStore({ filename }) });
+  await declareSchemas(auditLog);
+  const event = await auditLog.createEvent('org_1', signInEvent());
+  expect((await auditLog.listEvents({ organizationId: 'org_1' })).data.map((stored) => stored.id)).toEqual([
+    event.id,
+  ]);
+  await auditLog.close();
+}, 300_000);
