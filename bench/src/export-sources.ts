@@ -3,6 +3,8 @@ import { type AuditStore, createAuditLog } from '@auditkit/core';
 import { rawSqliteExport } from './targets/sqlite.js';
 
 /** One way of exporting an organization's events to CSV text. */
+type Write = (chunk: string) => Promise<void>;
+
 export interface ExportSource {
   run(organizationId: string, write: (chunk: string) => Promise<void>): Promise<number>;
   close(): Promise<void>;
@@ -41,12 +43,27 @@ export async function openExportSource(
   mode: string,
   location: string,
 ): Promise<ExportSource> {
-  if (adapter === 'sqlite' && mode === 'auditkit') return auditKitSource(sqliteStore({ filename: location }));
-  if (adapter === 'sqlite' && mode === 'raw-keyset') {
-    return {
-      run: (organizationId, write) => rawSqliteExport(location, organizationId, write),
-      close: async () => {},
-    };
+  const baseline = (run: (location: string, organizationId: string, write: Write) => Promise<number>) => ({
+    run: (organizationId: string, write: Write) => run(location, organizationId, write),
+    close: async () => {},
+  });
+  if (adapter === 'sqlite') {
+    return mode === 'auditkit'
+      ? auditKitSource(sqliteStore({ filename: location }))
+      : baseline(rawSqliteExport);
+  }
+  if (adapter === 'postgres') {
+    const { benchDatabaseUrl, copyPostgresExport, rawPostgresExport } = await import('./targets/postgres.js');
+    const { postgresStore } = await import('@auditkit/adapter-postgres');
+    if (mode === 'auditkit')
+      return auditKitSource(postgresStore({ connectionString: benchDatabaseUrl(), schema: location }));
+    return baseline(mode === 'copy' ? copyPostgresExport : rawPostgresExport);
+  }
+  if (adapter === 'mongo') {
+    const { mongoBenchUrl, rawMongoExport } = await import('./targets/mongo.js');
+    const { mongoStore } = await import('@auditkit/adapter-mongo');
+    if (mode === 'auditkit') return auditKitSource(mongoStore({ url: mongoBenchUrl(), dbName: location }));
+    return baseline(rawMongoExport);
   }
   throw new Error(`no export source for ${adapter}/${mode}`);
 }

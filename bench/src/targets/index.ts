@@ -1,12 +1,15 @@
 import type { BenchTarget } from '../target.js';
-import { sqliteTarget } from './sqlite.js';
 
-/** The benchmark target for an adapter name. */
+/** The benchmark target for an adapter name (each loaded only when asked for). */
 export async function openTarget(name: string): Promise<BenchTarget> {
   switch (name) {
     case 'sqlite':
-      return sqliteTarget();
+      return (await import('./sqlite.js')).sqliteTarget();
+    case 'postgres':
+      return (await import('./postgres.js')).postgresTarget();
+    case 'mongo':
+      return (await import('./mongo.js')).mongoTarget();
     default:
-      throw new Error(`unknown or unavailable adapter "${name}" (known: sqlite)`);
+      throw new Error(`unknown adapter "${name}" (known: sqlite, postgres, mongo)`);
   }
 }

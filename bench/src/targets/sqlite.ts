@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
 import Database from 'better-sqlite3';
+import { csvCell, RAW_CSV_HEADER } from '../raw-csv.js';
 import type { BenchTarget, RawDriver, RawRow } from '../target.js';
 
 const COLUMNS =
@@ -89,15 +90,13 @@ export async function rawSqliteExport(
   );
   let rows = 0;
   let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
-  await write(
-    'id,organization_id,action,version,occurred_at,actor_type,actor_id,actor_name,actor_metadata,targets,context_location,context_user_agent,metadata,received_at\n',
-  );
+  await write(RAW_CSV_HEADER);
   for (;;) {
     const batch = page.all(organizationId, after[0], after[1]) as Record<string, string | number | null>[];
     if (batch.length === 0) break;
     let text = '';
     for (const r of batch) {
-      text += `${r.id},${r.organization_id},${r.action},${r.version},${new Date(Number(r.occurred_at)).toISOString()},${r.actor_type},${r.actor_id},${csv(r.actor_name)},${csv(r.actor_metadata)},${csv(r.targets)},${r.context_location},${csv(r.context_user_agent)},${csv(r.metadata)},${new Date(Number(r.received_at)).toISOString()}\n`;
+      text += `${r.id},${r.organization_id},${r.action},${r.version},${new Date(Number(r.occurred_at)).toISOString()},${r.actor_type},${r.actor_id},${csvCell(r.actor_name)},${csvCell(r.actor_metadata)},${csvCell(r.targets)},${r.context_location},${csvCell(r.context_user_agent)},${csvCell(r.metadata)},${new Date(Number(r.received_at)).toISOString()}\n`;
     }
     await write(text);
     rows += batch.length;
@@ -106,11 +105,4 @@ export async function rawSqliteExport(
   }
   db.close();
   return rows;
-}
-
-/** Minimal CSV quoting, as a hand-written exporter would do it. */
-export function csv(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

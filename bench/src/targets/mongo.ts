@@ -1,0 +1,146 @@
+import { mongoStore } from '@auditkit/adapter-mongo';
+import { createAuditLog } from '@auditkit/core';
+import { MongoClient } from 'mongodb';
+import { startMongoServer } from '../../../scripts/mongo-server.mjs';
+import { csvCell, RAW_CSV_HEADER } from '../raw-csv.js';
+import type { BenchTarget, RawDriver, RawRow } from '../target.js';
+
+// The export children reach the server the parent started through this variable.
+export function mongoBenchUrl(): string {
+  const url = process.env.AUDITKIT_BENCH_MONGODB_URL ?? process.env.MONGODB_URL;
+  if (!url) throw new Error('no MongoDB server: the bench parent sets AUDITKIT_BENCH_MONGODB_URL');
+  return url;
+}
+
+function toDocument(row: RawRow) {
+  return {
+    _id: row.id,
+    organization_id: row.organizationId,
+    idempotency_key: row.idempotencyKey,
+    action: row.action,
+    version: row.version,
+    occurred_at: row.occurredAt,
+    received_at: row.receivedAt,
+    actor: {
+      type: row.actorType,
+      id: row.actorId,
+      name: row.actorName,
+      metadata: row.actorMetadata && JSON.parse(row.actorMetadata),
+    },
+    targets: JSON.parse(row.targets),
+    context: { location: row.contextLocation, user_agent: row.contextUserAgent },
+    metadata: row.metadata && JSON.parse(row.metadata),
+  };
+}
+
+/** MongoDB (FerretDB here unless MONGODB_URL is set): a fresh database per measurement. */
+export async function mongoTarget(): Promise<BenchTarget> {
+  const server = await startMongoServer({ log: (line) => console.error(`[bench] ${line}`) });
+  process.env.AUDITKIT_BENCH_MONGODB_URL = server.url;
+  const client = await new MongoClient(server.url).connect();
+  const databases: string[] = [];
+  let count = 0;
+  const freshName = (kind: string) => {
+    const name = `auditkit_bench_${kind}_${process.pid}_${count++}`;
+    databases.push(name);
+    return name;
+  };
+  return {
+    name: 'mongo',
+    exportModes: ['auditkit', 'raw-keyset'],
+    async freshAuditLog() {
+      const dbName = freshName('kit');
+      return {
+        auditLog: await createAuditLog({ store: mongoStore({ url: server.url, dbName }) }),
+        location: dbName,
+      };
+    },
+    async freshRawDriver(): Promise<RawDriver> {
+      const events = client.db(freshName('raw')).collection('events');
+      await events.createIndexes([
+        { key: { organization_id: 1, idempotency_key: 1 }, unique: true },
+        { key: { organization_id: 1, occurred_at: 1, _id: 1 } },
+      ]);
+      return {
+        insertBatch: async (rows) => {
+          await events.insertMany(rows.map(toDocument) as never[], { ordered: false });
+        },
+        insertBatchIgnoringDuplicates: async (rows) => {
+          await events
+            .insertMany(rows.map(toDocument) as never[], { ordered: false })
+            .catch((error: { code?: number }) => {
+              if (error.code !== 11000) throw error;
+            });
+        },
+        insertOne: async (row) => {
+          await events.insertOne(toDocument(row) as never);
+        },
+        close: async () => {},
+      };
+    },
+    async dispose() {
+      for (const name of databases)
+        await client
+          .db(name)
+          .dropDatabase()
+          .catch(() => undefined);
+      await client.close();
+      await server.stop();
+    },
+  };
+}
+
+interface MongoRow {
+  _id: string;
+  organization_id: string;
+  action: string;
+  version: number;
+  occurred_at: Date;
+  received_at: Date;
+  actor: { type: string; id: string; name?: string; metadata?: object };
+  targets: object[];
+  context: { location: string; user_agent?: string };
+  metadata?: object;
+}
+
+/** Keyset scan of one organization's events with the driver, written as minimal CSV. */
+export async function rawMongoExport(
+  dbName: string,
+  organizationId: string,
+  write: (chunk: string) => Promise<void>,
+): Promise<number> {
+  const client = await new MongoClient(mongoBenchUrl()).connect();
+  const events = client
+    .db(dbName)
+    .collection<{ _id: string; occurred_at: Date } & Record<string, never>>('auditkit_events');
+  await write(RAW_CSV_HEADER);
+  let rows = 0;
+  let after: { occurred_at: Date; _id: string } | undefined;
+  for (;;) {
+    const filter = after
+      ? {
+          organization_id: organizationId,
+          $or: [
+            { occurred_at: { $gt: after.occurred_at } },
+            { occurred_at: after.occurred_at, _id: { $gt: after._id } },
+          ],
+        }
+      : { organization_id: organizationId };
+    const batch = await events
+      .find(filter as never)
+      .sort({ occurred_at: 1, _id: 1 })
+      .limit(1000)
+      .toArray();
+    if (batch.length === 0) break;
+    let text = '';
+    for (const d of batch as unknown as MongoRow[]) {
+      text += `${d._id},${d.organization_id},${d.action},${d.version},${d.occurred_at.toISOString()},${d.actor.type},${d.actor.id},${csvCell(d.actor.name)},${csvCell(d.actor.metadata && JSON.stringify(d.actor.metadata))},${csvCell(JSON.stringify(d.targets))},${d.context.location},${csvCell(d.context.user_agent)},${csvCell(d.metadata && JSON.stringify(d.metadata))},${d.received_at.toISOString()}\n`;
+    }
+    await write(text);
+    rows += batch.length;
+    const last = batch.at(-1) as unknown as { occurred_at: Date; _id: string };
+    after = { occurred_at: last.occurred_at, _id: last._id };
+  }
+  await client.close();
+  return rows;
+}

@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import { runTypeScriptProcess } from '@auditkit/core/testing';
+import { expect, it } from 'vitest';
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+// The benchmark is not part of the test run; this only proves its code still runs, at tiny counts.
+it('runs the benchmark end to end on SQLite with tiny counts and prints the table', async () => {
+  const result = await runTypeScriptProcess(main, ['--tiny', '--adapters', 'sqlite']);
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stdout).toMatch(/\| sqlite \| batched ingest \(1,000\/batch\) \| [\d,]+ events\/s/);
+  expect(result.stdout).toMatch(/\| sqlite \| CSV export, 2,000 events \| [\d,]+ rows\/s/);
+  expect(result.stdout).toMatch(/export peak RSS growth/);
+}, 300_000);
