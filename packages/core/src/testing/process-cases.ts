@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit-log.js';
 import type { AuditStore } from '../store.js';
 import { countEvents } from './fixtures.js';
@@ -53,6 +53,12 @@ export function runProcessConformance(options: ProcessConformanceOptions): void 
     createAuditLog({ store: options.openStore(location) });
 
   describe('process conformance', () => {
+    const started: ReturnType<typeof startTypeScriptProcess>[] = [];
+    afterAll(() => {
+      for (const child of started)
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+
     for (const workload of ['race-keys', 'race-content'] as const) {
       const keys = workload === 'race-keys' ? 'explicit keys' : 'content-derived keys';
       it(
@@ -114,6 +120,7 @@ export function runProcessConformance(options: ProcessConformanceOptions): void 
             'org_crash',
             String(round),
           ]);
+          started.push(child);
           let batchesDone = 0;
           await new Promise<void>((resolve) => {
             child.stdout.on('data', (data: Buffer) => {

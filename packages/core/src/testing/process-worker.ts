@@ -119,12 +119,15 @@ export async function runConformanceWorker(openStore: (location: string) => Audi
     case 'crash-batches': {
       // Writes 500-event batches until killed; batch b carries metadata { batch: b }.
       const auditLog = await declare(openStore(location));
-      for (let batch = 0; ; batch++) {
+      // Bounded, so a worker whose test died without killing it still ends by itself.
+      for (let batch = 0; batch < 200; batch++) {
         const events = crashBatch(seed, batch);
         if (batch === 0) out({ writing: true });
         await auditLog.createEvents(organizationId, events);
         out({ done: batch });
       }
+      await auditLog.close();
+      return;
     }
     case 'open': {
       out({ opening: true });
