@@ -1,0 +1,138 @@
+import type { AuditStore } from '@auditkit/core';
+import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
+import { Kysely, Migrator, PostgresDialect, type PostgresPool, sql } from 'kysely';
+import { postgresMigrations } from './postgres-migrations.js';
+import { postgresTraits } from './postgres-traits.js';
+
+/**
+ * Options of {@link postgresStore}: a server to connect to, or a pool the application already has.
+ *
+ * @example
+ * ```ts
+ * const own: PostgresStoreOptions = { connectionString: 'postgres://audit@db.internal/app', schema: 'audit' };
+ * const shared: PostgresStoreOptions = { pool: appPool, schema: 'audit' };
+ * ```
+ */
+export type PostgresStoreOptions = (
+  | {
+      /** A `postgres://` URL. AuditKit creates a `pg.Pool` on it and ends that pool on `close()`. */
+      connectionString: string;
+      pool?: never;
+    }
+  | {
+      /**
+       * The application's pool, e.g. a `pg.Pool`. AuditKit borrows connections from it and never
+       * ends it: the application keeps using it after `auditLog.close()`.
+       */
+      pool: PostgresPool;
+      connectionString?: never;
+    }
+) & {
+  /**
+   * The PostgreSQL schema that holds AuditKit's tables (and its migration bookkeeping), created
+   * when missing, so they can live apart from the application's own. Default `public`.
+   */
+  schema?: string;
+};
+
+/**
+ * Key of the session-level advisory lock that serializes AuditKit migrations on a database:
+ * the ASCII bytes of "auditkit" read as a bigint.
+ */
+const MIGRATION_LOCK_KEY = 0x61756469746b6974n;
+
+/**
+ * Whether `schema` has recorded every migration: the usual start-up, answered with two small
+ * reads instead of queuing for the migration lock behind every other starting process.
+ */
+async function isMigrated(db: Kysely<AuditDatabase>, schema: string): Promise<boolean> {
+  // Asks for rows rather than a boolean, which a pool with its own type parsers may return as text.
+  const table = await sql`
+    select 1 from pg_catalog.pg_tables where schemaname = ${schema} and tablename = 'auditkit_migration'
+  `.execute(db);
+  if (table.rows.length === 0) return false;
+  const done = await sql<{ name: string }>`select name from ${sql.id(schema, 'auditkit_migration')}`.execute(
+    db,
+  );
+  const names = new Set(done.rows.map((row) => row.name));
+  return Object.keys(postgresMigrations).every((name) => names.has(name));
+}
+
+async function createPool(connectionString: string): Promise<PostgresPool> {
+  // Loaded on demand, so an application that passes its own pool never loads (or needs) pg here.
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString });
+  // An idle client that loses its connection emits 'error' on the pool, which would crash the
+  // process without a listener. The pool drops that client; the next query opens a new one or
+  // rejects, and that rejection reaches the caller as storage_error.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
+ * An AuditKit store on PostgreSQL (pg through kysely). Migrations run when the audit log opens,
+ * safely from several processes at once.
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog } from '@auditkit/core';
+ * import { postgresStore } from '@auditkit/adapter-postgres';
+ *
+ * const auditLog = await createAuditLog({
+ *   store: postgresStore({ connectionString: process.env.DATABASE_URL ?? 'postgres://localhost/app', schema: 'audit' }),
+ * });
+ * ```
+ *
+ * @example
+ * ```ts
+ * // Share the application's pool; AuditKit never ends it.
+ * import pg from 'pg';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * const auditLog = await createAuditLog({ store: postgresStore({ pool }) });
+ * await auditLog.close(); // `pool` still works
+ * ```
+ */
+export function postgresStore(options: PostgresStoreOptions): AuditStore {
+  const { connectionString, pool, schema = 'public' } = options;
+  const owned = pool === undefined;
+  const root = new Kysely<AuditDatabase>({
+    dialect: new PostgresDialect({ pool: pool ?? (() => createPool(connectionString)) }),
+  });
+  // Qualifies every table the shared store names, so it only ever sees AuditKit's schema.
+  const db = root.withSchema(schema);
+
+  return kyselyStore({
+    name: 'postgres',
+    capabilities: { persistent: true },
+    db,
+    traits: postgresTraits,
+    async migrate() {
+      if (await isMigrated(root, schema)) return;
+      await root.connection().execute(async (connection) => {
+        // kysely's Migrator creates the schema and its bookkeeping tables before taking its own
+        // lock, so starting processes race on Postgres' catalog there (CREATE ... IF NOT EXISTS
+        // is not atomic). Held by this session for the whole migration, this lock makes every
+        // other starting process wait, then find the work done.
+        await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(connection);
+        try {
+          const migrator = new Migrator({
+            db: connection.withSchema(schema),
+            provider: { getMigrations: async () => postgresMigrations },
+            migrationTableName: 'auditkit_migration',
+            migrationLockTableName: 'auditkit_migration_lock',
+            migrationTableSchema: schema,
+          });
+          const { error } = await migrator.migrateToLatest();
+          if (error) throw error;
+        } finally {
+          await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(connection);
+        }
+      });
+    },
+    async release() {
+      // Kysely's destroy ends the pool, which is only ours to end when we created it.
+      if (owned) await root.destroy();
+    },
+  });
+}

@@ -1,0 +1,31 @@
+import type { SqlDialectTraits } from '@auditkit/kysely-store';
+import { type SqlBool, sql } from 'kysely';
+
+/**
+ * How AuditKit's values live in PostgreSQL: times as `timestamptz`, JSON as `jsonb`, and each
+ * event's target types copied into a `text[]` column that a GIN index serves.
+ *
+ * @example
+ * ```ts
+ * import { kyselyStore } from '@auditkit/kysely-store';
+ *
+ * const store = kyselyStore({ name: 'postgres', capabilities: { persistent: true }, db, traits: postgresTraits, migrate, release });
+ * ```
+ */
+export const postgresTraits: SqlDialectTraits = {
+  encodeTime: (date) => date,
+  // pg parses timestamptz into a Date (ms precision); an application that registered its own
+  // type parser may hand us the text form instead, which Date parses as well.
+  decodeTime: (value) => (value instanceof Date ? value : new Date(String(value))),
+  // pg would send a JS array as a Postgres array literal, not JSON: serialize it ourselves.
+  encodeJson: (value) => JSON.stringify(value),
+  // jsonb arrives parsed. AuditKit only stores objects and arrays, never a bare JSON string, so
+  // a string here can only be unparsed text from an application-level type parser.
+  decodeJson: (value) => (typeof value === 'string' ? JSON.parse(value) : value),
+  // `&&` (overlaps) is a GIN-indexable operator, unlike a jsonb path test over `targets`.
+  hasTargetType: (types) => sql<SqlBool>`target_types && ARRAY[${sql.join(types)}]::text[]`,
+  extraEventColumns: (targets) => ({ target_types: [...new Set(targets.map((target) => target.type))] }),
+  // 17 columns × 1,000 rows = 17,000 bind parameters, far under the protocol's 65,535, so a
+  // column added later cannot push a full chunk over it; a batch still needs few round trips.
+  maxRowsPerInsert: 1000,
+};

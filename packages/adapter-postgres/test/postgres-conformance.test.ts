@@ -1,0 +1,26 @@
+import { postgresStore } from '@auditkit/adapter-postgres';
+import { runStoreConformance } from '@auditkit/core/testing';
+import pg from 'pg';
+import { afterAll, describe, inject } from 'vitest';
+
+const connectionString = inject('postgresUrl');
+let schemas = 0;
+
+describe('postgres from a connection string, one fresh schema per test', () => {
+  runStoreConformance({
+    makeStore: () => postgresStore({ connectionString, schema: `t${++schemas}` }),
+    reopenStore: () => postgresStore({ connectionString, schema: `t${schemas}` }),
+  });
+});
+
+describe("postgres on the application's pool, which parses no types (every value arrives as text)", () => {
+  const pool = new pg.Pool({
+    connectionString,
+    types: { getTypeParser: () => (value: string) => value },
+  });
+  afterAll(() => pool.end());
+  runStoreConformance({
+    makeStore: () => postgresStore({ pool, schema: `t${++schemas}` }),
+    reopenStore: () => postgresStore({ pool, schema: `t${schemas}` }),
+  });
+});
