@@ -1,0 +1,9 @@
+export type { MongoClientLike } from './mongo-connection.js';
+export {
+  DEFAULT_COLLECTION_PREFIX,
+  type MongoStoreClientOptions,
+  type MongoStoreCommonOptions,
+  type MongoStoreOptions,
+  type MongoStoreUrlOptions,
+  mongoStore,
+} from './mongo-store.js';

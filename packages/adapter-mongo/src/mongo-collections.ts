@@ -1,0 +1,42 @@
+import type { Collection, CollectionOptions, Db } from 'mongodb';
+import type {
+  EventDocument,
+  ExportDocument,
+  KeyDocument,
+  RetentionDocument,
+  SchemaDocument,
+} from './mongo-documents.js';
+
+/** The collections AuditKit keeps in one database. */
+export interface MongoCollections {
+  events: Collection<EventDocument>;
+  keys: Collection<KeyDocument>;
+  schemas: Collection<SchemaDocument>;
+  exports: Collection<ExportDocument>;
+  retention: Collection<RetentionDocument>;
+}
+
+/** Collection names after the prefix. */
+export const COLLECTION_SUFFIXES = {
+  events: 'events',
+  keys: 'event_keys',
+  schemas: 'schemas',
+  exports: 'exports',
+  retention: 'retention',
+} as const satisfies Record<keyof MongoCollections, string>;
+
+// Replays and schema declarations must see what other processes acknowledged, so every read goes
+// to the primary whatever the application's client prefers. `undefined` never reaches the server
+// as null: optional fields stay absent.
+const COLLECTION_OPTIONS: CollectionOptions = { readPreference: 'primary', ignoreUndefined: true };
+
+export function openCollections(db: Db, prefix: string): MongoCollections {
+  const named = (key: keyof MongoCollections) => `${prefix}${COLLECTION_SUFFIXES[key]}`;
+  return {
+    events: db.collection<EventDocument>(named('events'), COLLECTION_OPTIONS),
+    keys: db.collection<KeyDocument>(named('keys'), COLLECTION_OPTIONS),
+    schemas: db.collection<SchemaDocument>(named('schemas'), COLLECTION_OPTIONS),
+    exports: db.collection<ExportDocument>(named('exports'), COLLECTION_OPTIONS),
+    retention: db.collection<RetentionDocument>(named('retention'), COLLECTION_OPTIONS),
+  };
+}

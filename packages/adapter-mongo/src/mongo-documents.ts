@@ -1,0 +1,210 @@
+import type {
+  AuditLogActor,
+  AuditLogEvent,
+  AuditLogSchema,
+  AuditLogTarget,
+  EventRow,
+  ExportRecord,
+  Metadata,
+  SchemaDefinition,
+} from '@auditkit/core';
+
+/** One reserved idempotency key (collection `<prefix>event_keys`); `_id` makes it unique. */
+export interface KeyDocument {
+  /** {@link keyId}: the organization and the idempotency key, as one string. */
+  _id: string;
+  /** The event this key stands for, whether or not its document has been written yet. */
+  event_id: string;
+  fingerprint: string;
+  /** Kept so that a writer repairing a missing event writes exactly what the first writer would have. */
+  received_at: Date;
+  /** Set by a writer that repairs this key's missing event; a writer rolling back a conflict keeps such keys. */
+  claimed: boolean;
+}
+
+/** An actor or a target as stored: optional fields absent, never null. */
+export interface PartyDocument {
+  type: string;
+  id: string;
+  name?: string;
+  metadata?: Metadata;
+}
+
+/** One event (collection `<prefix>events`), `_id` being the event id. */
+export interface EventDocument {
+  _id: string;
+  organization_id: string;
+  action: string;
+  version: number;
+  occurred_at: Date;
+  actor: PartyDocument;
+  targets: PartyDocument[];
+  context: { location: string; user_agent?: string };
+  metadata?: Metadata;
+  received_at: Date;
+  /** So that retention can release the key together with the event. */
+  idempotency_key: string;
+}
+
+/** One schema version (collection `<prefix>schemas`); a unique index makes `(action, version)` unique. */
+export interface SchemaDocument {
+  action: string;
+  version: number;
+  targets: SchemaDefinition['targets'];
+  actor?: SchemaDefinition['actor'];
+  metadata?: SchemaDefinition['metadata'];
+  created_at: Date;
+}
+
+/** One export job (collection `<prefix>exports`). */
+export interface ExportDocument {
+  _id: string;
+  state: ExportRecord['state'];
+  format: ExportRecord['format'];
+  filters: string;
+  created_at: Date;
+  updated_at: Date;
+  path?: string;
+  row_count?: number;
+  error_message?: string;
+}
+
+/** One organization's retention period (collection `<prefix>retention`), `_id` being the organization id. */
+export interface RetentionDocument {
+  _id: string;
+  retention_period_in_days: number;
+}
+
+/** Null counts as absent: documents edited by hand or by other tools may hold null where AuditKit leaves a field out. */
+function isPresent<T>(value: T | null | undefined): value is T {
+  return value !== undefined && value !== null;
+}
+
+/**
+ * The `_id` of the key document of `(organizationId, idempotencyKey)`. A JSON array keeps the two
+ * apart whatever they contain, and a string (unlike a subdocument) is an `_id` FerretDB can look up
+ * by index.
+ */
+export function keyId(organizationId: string, idempotencyKey: string): string {
+  return JSON.stringify([organizationId, idempotencyKey]);
+}
+
+export function toKeyDocument(row: EventRow): KeyDocument {
+  return {
+    _id: keyId(row.organizationId, row.idempotencyKey),
+    event_id: row.id,
+    fingerprint: row.fingerprint,
+    received_at: row.receivedAt,
+    claimed: false,
+  };
+}
+
+function toPartyDocument(party: AuditLogActor | AuditLogTarget): PartyDocument {
+  const document: PartyDocument = { type: party.type, id: party.id };
+  if (party.name !== undefined) document.name = party.name;
+  if (party.metadata !== undefined) document.metadata = party.metadata;
+  return document;
+}
+
+function fromPartyDocument(document: PartyDocument): AuditLogActor {
+  const party: AuditLogActor = { type: document.type, id: document.id };
+  if (isPresent(document.name)) party.name = document.name;
+  if (isPresent(document.metadata)) party.metadata = document.metadata;
+  return party;
+}
+
+/**
+ * The document of `row`'s event under the identity its key document holds: the row's own when this
+ * call reserved the key, the first writer's when this call repairs an event that writer never wrote.
+ */
+export function toEventDocument(row: EventRow, identity: Pick<KeyDocument, 'event_id' | 'received_at'>) {
+  const document: EventDocument = {
+    _id: identity.event_id,
+    organization_id: row.organizationId,
+    action: row.action,
+    version: row.version,
+    occurred_at: row.occurredAt,
+    actor: toPartyDocument(row.actor),
+    targets: row.targets.map(toPartyDocument),
+    context: { location: row.context.location },
+    received_at: identity.received_at,
+    idempotency_key: row.idempotencyKey,
+  };
+  if (row.context.userAgent !== undefined) document.context.user_agent = row.context.userAgent;
+  if (row.metadata !== undefined) document.metadata = row.metadata;
+  return document;
+}
+
+export function fromEventDocument(document: EventDocument): AuditLogEvent {
+  const event: AuditLogEvent = {
+    object: 'audit_log_event',
+    id: document._id,
+    organizationId: document.organization_id,
+    action: document.action,
+    version: document.version,
+    occurredAt: document.occurred_at,
+    actor: fromPartyDocument(document.actor),
+    targets: document.targets.map(fromPartyDocument),
+    context: { location: document.context.location },
+    receivedAt: document.received_at,
+  };
+  const { user_agent: userAgent } = document.context;
+  if (isPresent(userAgent)) event.context.userAgent = userAgent;
+  if (isPresent(document.metadata)) event.metadata = document.metadata;
+  return event;
+}
+
+export function toSchemaDocument(schema: AuditLogSchema): SchemaDocument {
+  const document: SchemaDocument = {
+    action: schema.action,
+    version: schema.version,
+    targets: schema.targets,
+    created_at: schema.createdAt,
+  };
+  if (schema.actor !== undefined) document.actor = schema.actor;
+  if (schema.metadata !== undefined) document.metadata = schema.metadata;
+  return document;
+}
+
+export function fromSchemaDocument(document: SchemaDocument): AuditLogSchema {
+  const schema: AuditLogSchema = {
+    object: 'audit_log_schema',
+    action: document.action,
+    version: document.version,
+    targets: document.targets,
+    createdAt: document.created_at,
+  };
+  if (isPresent(document.actor)) schema.actor = document.actor;
+  if (isPresent(document.metadata)) schema.metadata = document.metadata;
+  return schema;
+}
+
+export function toExportDocument(record: ExportRecord): ExportDocument {
+  const document: ExportDocument = {
+    _id: record.id,
+    state: record.state,
+    format: record.format,
+    filters: record.filters,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
+  if (record.path !== undefined) document.path = record.path;
+  if (record.rowCount !== undefined) document.row_count = record.rowCount;
+  if (record.errorMessage !== undefined) document.error_message = record.errorMessage;
+  return document;
+}
+
+export function fromExportDocument(document: ExportDocument): ExportRecord {
+  const record: ExportRecord = {
+    id: document._id,
+    state: document.state,
+    format: document.format,
+    filters: document.filters,
+    createdAt: document.created_at,
+    updatedAt: document.updated_at,
+  };
+  if (isPresent(document.path)) record.path = document.path;
+  if (isPresent(document.row_count)) record.rowCount = document.row_count;
+  if (isPresent(document.error_message)) record.errorMessage = document.error_message;
+  return record;
+}

@@ -1,0 +1,147 @@
+import type { AuditLogEvent, EventRow, InsertEventsResult } from '@auditkit/core';
+import type { Collection, Filter, WithId } from 'mongodb';
+import type { MongoCollections } from './mongo-collections.js';
+import { fromEventDocument, type KeyDocument, toEventDocument, toKeyDocument } from './mongo-documents.js';
+import { insertSkippingDuplicates } from './mongo-duplicates.js';
+import { byIds } from './mongo-id-filter.js';
+
+// An attempt starts over only when a key it saw vanished (a conflicting batch rolled back, or
+// retention purged it) between two of its steps; a few attempts settle any realistic race.
+const MAX_ATTEMPTS = 8;
+
+/** One row of the batch and the key document that decides its fate. */
+interface Slot {
+  row: EventRow;
+  key: KeyDocument;
+  /** This call reserved the key (in this attempt or an earlier one): the event is its to write. */
+  own: boolean;
+}
+
+/**
+ * Stores a batch of events without a multi-document transaction (see the README, "The batch
+ * guarantee"):
+ *
+ * 1. insert one key document per row, `_id` = (organization, key), unordered;
+ * 2. read the key documents that were there already; another fingerprint is a conflict: the call
+ *    deletes the key documents it inserted and stores nothing;
+ * 3. insert the event documents of the keys it reserved, and of the replayed keys whose event
+ *    document is missing (its writer crashed, or has not got there yet) under that key's event id;
+ * 4. read back the events it did not write itself.
+ */
+export async function insertEventRows(
+  collections: MongoCollections,
+  rows: readonly EventRow[],
+): Promise<InsertEventsResult> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const outcome = await attemptInsert(collections, rows);
+    if (outcome) return outcome;
+  }
+  throw new Error(
+    `Could not insert ${rows.length} event(s): their idempotency keys kept being deleted by concurrent ` +
+      `writers or purges across ${MAX_ATTEMPTS} attempts`,
+  );
+}
+
+/** One pass of the algorithm; `undefined` when a key vanished under it and it must start over. */
+async function attemptInsert(
+  { keys, events }: MongoCollections,
+  rows: readonly EventRow[],
+): Promise<InsertEventsResult | undefined> {
+  const reserved = rows.map(toKeyDocument);
+  const taken = await insertSkippingDuplicates(keys, reserved);
+  const existing = await findByIds(
+    keys,
+    reserved.filter((_, index) => taken.has(index)).map((key) => key._id),
+  );
+  const slots: Slot[] = [];
+  for (const [index, row] of rows.entries()) {
+    const mine = reserved[index];
+    const key = mine && (taken.has(index) ? existing.get(mine._id) : mine);
+    if (!key) return undefined;
+    // Event ids are never reused, so only a key this call wrote holds the row's own id.
+    slots.push({ row, key, own: key.event_id === row.id });
+  }
+
+  const conflicts = slots.flatMap(({ row, key }, index) =>
+    key.fingerprint === row.fingerprint ? [] : [index],
+  );
+  if (conflicts.length > 0) {
+    await releaseKeys(
+      keys,
+      slots.filter((slot) => slot.own).map((slot) => slot.key),
+    );
+    return { status: 'conflict', indexes: conflicts };
+  }
+
+  const replays = slots.filter((slot) => !slot.own);
+  const stored = await findByIds(
+    events,
+    replays.map((slot) => slot.key.event_id),
+  );
+  const orphans = replays.filter((slot) => !stored.has(slot.key.event_id));
+  const claimed = await claimKeys(
+    keys,
+    orphans.map((slot) => slot.key),
+  );
+  if (!claimed) return undefined;
+
+  const written = [...slots.filter((slot) => slot.own), ...orphans].map((slot) =>
+    toEventDocument(slot.row, slot.key),
+  );
+  const clashed = await insertSkippingDuplicates(events, written);
+  // Another writer got there first with the same event (same key, same content): return theirs.
+  const theirs = await findByIds(
+    events,
+    written.filter((_, position) => clashed.has(position)).map((document) => document._id),
+  );
+  for (const [position, document] of written.entries()) {
+    const winner = clashed.has(position) ? theirs.get(document._id) : document;
+    if (!winner) return undefined;
+    stored.set(document._id, winner);
+  }
+
+  const results: { event: AuditLogEvent; replayed: boolean }[] = [];
+  for (const { key, own } of slots) {
+    const document = stored.get(key.event_id);
+    if (!document) return undefined;
+    results.push({ event: fromEventDocument(document), replayed: !own });
+  }
+  return { status: 'stored', events: results };
+}
+
+/** The documents of `ids` that exist, by `_id`. */
+async function findByIds<T extends { _id: string }>(
+  collection: Collection<T>,
+  ids: readonly string[],
+): Promise<Map<string, WithId<T>>> {
+  const found = new Map<string, WithId<T>>();
+  if (ids.length === 0) return found;
+  // Replays are rare and read by `_id` alone; on a sharded cluster every shard answers them.
+  const documents = await collection.find(byIds(ids) as Filter<T>).toArray();
+  for (const document of documents) found.set(document._id, document);
+  return found;
+}
+
+/**
+ * Marks keys whose event this call is about to write on the first writer's behalf, so that the
+ * first writer, should it be rolling back a conflict, leaves them (and the event) in place.
+ * `false` when one of them is gone: that writer rolled back first, and this call must start over.
+ */
+async function claimKeys(keys: MongoCollections['keys'], claimed: readonly KeyDocument[]): Promise<boolean> {
+  if (claimed.length === 0) return true;
+  const { matchedCount } = await keys.updateMany(
+    { ...byIds(claimed.map((key) => key._id)), event_id: { $in: claimed.map((key) => key.event_id) } },
+    { $set: { claimed: true } },
+  );
+  return matchedCount === claimed.length;
+}
+
+/** Deletes the keys this call reserved, except those another writer claimed to write their event. */
+async function releaseKeys(keys: MongoCollections['keys'], own: readonly KeyDocument[]): Promise<void> {
+  if (own.length === 0) return;
+  await keys.deleteMany({
+    ...byIds(own.map((key) => key._id)),
+    event_id: { $in: own.map((key) => key.event_id) },
+    claimed: false,
+  });
+}

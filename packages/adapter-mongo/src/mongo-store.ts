@@ -1,0 +1,185 @@
+import { AuditKitError, type AuditStore, withStorageErrors } from '@auditkit/core';
+import type { MongoClientOptions } from 'mongodb';
+import { type MongoCollections, openCollections } from './mongo-collections.js';
+import {
+  borrowedConnection,
+  type MongoClientLike,
+  type MongoConnection,
+  ownedConnection,
+} from './mongo-connection.js';
+import { insertEventRows } from './mongo-event-insert.js';
+import { deleteEventsBefore, findEventPage } from './mongo-event-queries.js';
+import { getExport, insertExport, updateExport } from './mongo-exports.js';
+import { ensureIndexes } from './mongo-indexes.js';
+import { getRetention, listRetention, setRetention } from './mongo-retention.js';
+import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
+
+/**
+ * Options of {@link mongoStore} that do not depend on where the client comes from.
+ *
+ * @example
+ * ```ts
+ * const common: MongoStoreCommonOptions = { dbName: 'app', collectionPrefix: 'audit_' };
+ * const store = mongoStore({ ...common, url: 'mongodb://127.0.0.1:27017' });
+ * ```
+ */
+export interface MongoStoreCommonOptions {
+  /** The database holding AuditKit's collections. */
+  dbName: string;
+  /** Put before every collection name, so AuditKit can share a database with the application. Default `auditkit_`. */
+  collectionPrefix?: string;
+}
+
+/**
+ * {@link mongoStore} creating (and closing) its own client.
+ *
+ * @example
+ * ```ts
+ * const options: MongoStoreUrlOptions = {
+ *   url: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017',
+ *   dbName: 'audit',
+ *   clientOptions: { serverSelectionTimeoutMS: 5_000 },
+ * };
+ * ```
+ */
+export interface MongoStoreUrlOptions extends MongoStoreCommonOptions {
+  /** A MongoDB connection string, e.g. `mongodb://127.0.0.1:27017`. */
+  url: string;
+  /** Passed to the `MongoClient` the store creates (timeouts, TLS, pool size…). */
+  clientOptions?: MongoClientOptions;
+  client?: never;
+}
+
+/**
+ * {@link mongoStore} on the application's client, which it never closes.
+ *
+ * @example
+ * ```ts
+ * import { MongoClient } from 'mongodb';
+ *
+ * const client = new MongoClient('mongodb://127.0.0.1:27017');
+ * const options: MongoStoreClientOptions = { client, dbName: 'app' };
+ * // …after auditLog.close(), the application still owns (and closes) `client`.
+ * ```
+ */
+export interface MongoStoreClientOptions extends MongoStoreCommonOptions {
+  /** A `MongoClient` the application created (connected or not). */
+  client: MongoClientLike;
+  url?: never;
+  clientOptions?: never;
+}
+
+/**
+ * Options of {@link mongoStore}: a URL to connect to, or the application's client.
+ *
+ * @example
+ * ```ts
+ * const options: MongoStoreOptions = { url: 'mongodb://127.0.0.1:27017', dbName: 'audit' };
+ * ```
+ */
+export type MongoStoreOptions = MongoStoreUrlOptions | MongoStoreClientOptions;
+
+/**
+ * The default {@link MongoStoreCommonOptions.collectionPrefix}.
+ *
+ * @example
+ * ```ts
+ * db.collection(`${DEFAULT_COLLECTION_PREFIX}events`); // auditkit_events
+ * ```
+ */
+export const DEFAULT_COLLECTION_PREFIX = 'auditkit_';
+
+/**
+ * An AuditKit store on MongoDB (the official driver), or any server speaking its protocol. It
+ * needs no multi-document transaction: a standalone server, a replica set, a sharded cluster and
+ * MongoDB-compatible servers such as FerretDB all work. Indexes are created when the audit log
+ * opens, safely from several processes at once.
+ *
+ * @example
+ * ```ts
+ * import { createAuditLog } from '@auditkit/core';
+ * import { mongoStore } from '@auditkit/adapter-mongo';
+ *
+ * const auditLog = await createAuditLog({
+ *   store: mongoStore({ url: 'mongodb://127.0.0.1:27017', dbName: 'audit' }),
+ * });
+ * // or, on the application's own client (never closed by AuditKit):
+ * // mongoStore({ client: app.mongoClient, dbName: 'audit' })
+ * ```
+ */
+export function mongoStore(options: MongoStoreOptions): AuditStore {
+  checkOptions(options);
+  const prefix = options.collectionPrefix ?? DEFAULT_COLLECTION_PREFIX;
+  const connection: MongoConnection =
+    options.client === undefined
+      ? ownedConnection(options.url, options.dbName, options.clientOptions)
+      : borrowedConnection(options.client, options.dbName);
+  let collections: MongoCollections | undefined;
+  const opened = (): MongoCollections => {
+    if (!collections) throw new Error('the MongoDB store is not open: open() it (createAuditLog does) first');
+    return collections;
+  };
+
+  return {
+    name: 'mongo',
+    capabilities: { persistent: true },
+
+    open: () =>
+      withStorageErrors('open the MongoDB store', async () => {
+        try {
+          const candidate = openCollections(await connection.open(), prefix);
+          await ensureIndexes(candidate);
+          collections = candidate;
+        } catch (error) {
+          // createAuditLog does not close a store that failed to open: a client left connected
+          // here would keep the application's process alive.
+          await connection.close().catch(() => undefined);
+          throw error;
+        }
+      }),
+    close: () =>
+      withStorageErrors('close the MongoDB store', async () => {
+        collections = undefined;
+        await connection.close();
+      }),
+
+    insertEvents: (rows) => withStorageErrors('insert events', () => insertEventRows(opened(), rows)),
+    findEvents: (query) => withStorageErrors('read events', () => findEventPage(opened().events, query)),
+    deleteEventsBefore: (organizationId, before, limit) =>
+      withStorageErrors('delete expired events', () =>
+        deleteEventsBefore(opened(), organizationId, before, limit),
+      ),
+
+    insertSchema: (schema) =>
+      withStorageErrors('insert a schema', () => insertSchema(opened().schemas, schema)),
+    getSchema: (action, version) =>
+      withStorageErrors('read a schema', () => getSchema(opened().schemas, action, version)),
+    listSchemas: (query) => withStorageErrors('list schemas', () => listSchemas(opened().schemas, query)),
+    listActions: (query) => withStorageErrors('list actions', () => listActions(opened().schemas, query)),
+
+    insertExport: (record) =>
+      withStorageErrors('insert an export', () => insertExport(opened().exports, record)),
+    updateExport: (record) =>
+      withStorageErrors('update an export', () => updateExport(opened().exports, record)),
+    getExport: (id) => withStorageErrors('read an export', () => getExport(opened().exports, id)),
+
+    setRetention: (organizationId, days) =>
+      withStorageErrors('set retention', () => setRetention(opened().retention, organizationId, days)),
+    getRetention: (organizationId) =>
+      withStorageErrors('read retention', () => getRetention(opened().retention, organizationId)),
+    listRetention: () => withStorageErrors('list retention', () => listRetention(opened().retention)),
+  };
+}
+
+/** Catches, at construction, what JavaScript callers can get wrong and the driver would report obscurely. */
+function checkOptions(options: MongoStoreOptions): void {
+  const problem =
+    typeof options.dbName !== 'string' || options.dbName === ''
+      ? '`dbName` must be a non-empty string'
+      : options.client === undefined && typeof options.url !== 'string'
+        ? 'pass either `url` (a connection string) or `client` (a MongoClient)'
+        : options.client !== undefined && options.url !== undefined
+          ? 'pass `url` or `client`, not both'
+          : undefined;
+  if (problem) throw new AuditKitError('invalid_request', `Invalid mongoStore options: ${problem}`);
+}

@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { mongoStore } from '@auditkit/adapter-mongo';
+import { createAuditLog } from '@auditkit/core';
+import { countEvents, runTypeScriptProcess } from '@auditkit/core/testing';
+import { expect, it } from 'vitest';
+import { brokenKeyLinks, rawCollections, useRawClient } from './raw-collections.js';
+import { useTestDatabases } from './test-databases.js';
+
+const writer = fileURLToPath(new URL('./fixtures/race-writer.ts', import.meta.url));
+const databases = useTestDatabases();
+const raw = useRawClient(databases.url);
+const PROCESSES = 8;
+const KEYS = 1000;
+
+it(`stores each key once when ${PROCESSES} processes race createEvent on the same ${KEYS} keys`, async () => {
+  const dbName = databases.next();
+  const started = Date.now();
+  const results = await Promise.all(
+    Array.from({ length: PROCESSES }, () =>
+      runTypeScriptProcess(writer, [databases.url, dbName, 'org_race', String(KEYS), String(PROCESSES)], {
+        timeoutMs: 840_000,
+      }),
+    ),
+  );
+  const elapsed = Date.now() - started;
+  for (const result of results) expect(result.code, result.stderr).toBe(0);
+  const outputs = results.map((result) => JSON.parse(result.stdout) as { ids: string[]; created: number });
+  const [first] = outputs;
+  for (const { ids } of outputs) expect(ids).toEqual(first?.ids);
+  expect(new Set(first?.ids).size).toBe(KEYS);
+  // Exactly one caller per key stored it; every other one was told it replayed.
+  expect(outputs.reduce((sum, { created }) => sum + created, 0)).toBe(KEYS);
+
+  const auditLog = await createAuditLog({ store: mongoStore({ url: databases.url, dbName }) });
+  try {
+    expect(await countEvents(auditLog, 'org_race')).toBe(KEYS);
+  } finally {
+    await auditLog.close();
+  }
+  const { keys } = rawCollections(raw, dbName);
+  expect(await keys.countDocuments()).toBe(KEYS);
+  expect(await brokenKeyLinks(raw, dbName)).toEqual([]);
+  // Keys a process found before their event was written, and so wrote it on the owner's behalf.
+  const repaired = await keys.countDocuments({ claimed: true });
+  console.info(
+    `${PROCESSES} processes × ${KEYS} keys in ${elapsed} ms; events created per process: ` +
+      `${outputs.map(({ created }) => created).join(', ')}; keys found without their event: ${repaired}`,
+  );
+}, 900_000);

@@ -1,0 +1,90 @@
+import { createServer } from 'node:net';
+import { mongoStore } from '@auditkit/adapter-mongo';
+import { createAuditLog, isAuditKitError } from '@auditkit/core';
+import { MongoClient } from 'mongodb';
+import { expect, it } from 'vitest';
+import { useTestDatabases } from './test-databases.js';
+
+const databases = useTestDatabases();
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (error: unknown) => error,
+  );
+}
+
+it('reports an unreachable server as storage_error with the driver error as cause', async () => {
+  const url = `mongodb://127.0.0.1:${await closedPort()}`;
+  const store = mongoStore({ url, dbName: 'unreachable', clientOptions: { serverSelectionTimeoutMS: 300 } });
+  const error = await failure(createAuditLog({ store }));
+  expect(isAuditKitError(error, 'storage_error')).toBe(true);
+  expect((error as Error).message).toMatch(/open the MongoDB store/);
+  expect((error as Error).cause).toMatchObject({ name: 'MongoServerSelectionError' });
+});
+
+it('reports the failures of an application client the same way, and leaves it to the application', async () => {
+  const client = new MongoClient(`mongodb://127.0.0.1:${await closedPort()}`, {
+    serverSelectionTimeoutMS: 300,
+  });
+  try {
+    const error = await failure(createAuditLog({ store: mongoStore({ client, dbName: 'unreachable' }) }));
+    expect(error).toMatchObject({ code: 'storage_error', cause: { name: 'MongoServerSelectionError' } });
+  } finally {
+    await client.close();
+  }
+});
+
+it('wraps a failing write as storage_error', async () => {
+  const store = mongoStore({ url: databases.url, dbName: databases.next() });
+  await store.open();
+  try {
+    const record = {
+      id: 'audit_log_export_twice',
+      state: 'pending' as const,
+      format: 'csv' as const,
+      filters: '{}',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
+    await store.insertExport(record);
+    const error = await failure(store.insertExport(record));
+    expect(error).toMatchObject({ code: 'storage_error', cause: { code: 11000 } });
+  } finally {
+    await store.close();
+  }
+});
+
+it('fails calls on a store that is not open as storage_error', async () => {
+  const store = mongoStore({ url: databases.url, dbName: databases.next() });
+  const error = await failure(store.getRetention('org_1'));
+  expect(error).toMatchObject({ code: 'storage_error', message: expect.stringMatching(/not open/) });
+});
+
+it('rejects options without a database name or a way to connect as invalid_request', () => {
+  for (const options of [
+    { url: 'mongodb://127.0.0.1:27017', dbName: '' },
+    { dbName: 'audit' },
+    {
+      url: 'mongodb://127.0.0.1:27017',
+      client: new MongoClient('mongodb://127.0.0.1:27017'),
+      dbName: 'audit',
+    },
+  ]) {
+    expect(() => mongoStore(options as never), JSON.stringify(Object.keys(options))).toThrow(
+      expect.objectContaining({ code: 'invalid_request' }),
+    );
+  }
+});
