@@ -1,6 +1,7 @@
 import type { AuditStore } from '@auditkit/core';
 import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
 import { Kysely, Migrator, PostgresDialect, type PostgresPool, sql } from 'kysely';
+import { guardClientErrors } from './client-error-guard.js';
 import { postgresMigrations } from './postgres-migrations.js';
 import { postgresTraits } from './postgres-traits.js';
 
@@ -97,7 +98,9 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore {
   const { connectionString, pool, schema = 'public' } = options;
   const owned = pool === undefined;
   const root = new Kysely<AuditDatabase>({
-    dialect: new PostgresDialect({ pool: pool ?? (() => createPool(connectionString)) }),
+    dialect: new PostgresDialect({
+      pool: async () => guardClientErrors(pool ?? (await createPool(connectionString))),
+    }),
   });
   // Qualifies every table the shared store names, so it only ever sees AuditKit's schema.
   const db = root.withSchema(schema);
