@@ -189,9 +189,15 @@ function runExportChild(
 
 export async function exportBenchmarks(
   target: BenchTarget,
-  counts: Counts,
+  allCounts: Counts,
   log: (line: string) => void,
 ): Promise<Result[]> {
+  const scale = target.exportScale ?? 1;
+  const counts = {
+    ...allCounts,
+    exportSmall: Math.round(allCounts.exportSmall * scale),
+    exportLarge: Math.round(allCounts.exportLarge * scale),
+  };
   const { auditLog, location } = await target.freshAuditLog();
   await declareBenchSchemas(auditLog);
   const small = 'org_export_small';

@@ -36,8 +36,10 @@ export interface BenchTarget {
   freshAuditLog(): Promise<{ auditLog: AuditLog; location: string }>;
   /** The hand-written baseline on a fresh, empty table with the minimal indexes. */
   freshRawDriver(): Promise<RawDriver>;
-  /** Arguments for `export-child.ts` to export from `location`. */
+  /** Export implementations to compare (`auditkit` plus baselines). */
   exportModes: string[];
+  /** Export counts are multiplied by this (a server that scans per page gets fewer rows). */
+  exportScale?: number;
   dispose(): Promise<void>;
 }
 

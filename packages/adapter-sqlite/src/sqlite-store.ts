@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditStore } from '@auditkit/core';
 import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
 import { Kysely, Migrator, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
@@ -20,12 +21,33 @@ export type SqliteStoreOptions =
       database: SqliteDatabase;
     };
 
+/**
+ * Switches the file to WAL, once (the mode is stored in the file). Switching needs the file to
+ * itself, and SQLite answers SQLITE_BUSY at once — without waiting out busy_timeout — while a
+ * second process is opening the same new file; so wait and retry within the same budget.
+ */
+async function enableWal(
+  database: { pragma(source: string, options?: { simple: boolean }): unknown },
+  budgetMs: number,
+) {
+  const deadline = Date.now() + budgetMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (database.pragma('journal_mode', { simple: true }) !== 'wal') database.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      await sleep(Math.min(100, 5 * 2 ** attempt));
+    }
+  }
+}
+
 async function openDatabase(filename: string, busyTimeoutMs: number): Promise<SqliteDatabase> {
   const { default: Database } = await import('better-sqlite3');
   const database = new Database(filename);
   database.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   // WAL lets readers (exports) run while another process writes.
-  if (filename !== ':memory:' && filename !== '') database.pragma('journal_mode = WAL');
+  if (filename !== ':memory:' && filename !== '') await enableWal(database, busyTimeoutMs);
   return database as unknown as SqliteDatabase;
 }
 

@@ -17,7 +17,8 @@ const worker = fileURLToPath(new URL('./fixtures/open-and-write.ts', import.meta
 const conformanceWorker = fileURLToPath(new URL('./fixtures/conformance-worker.ts', import.meta.url));
 
 it('migrates safely when two processes open a new database file at once', async () => {
-  for (let round = 0; round < 3; round++) {
+  // Several rounds: the two processes collide at a different moment of opening each time.
+  for (let round = 0; round < 6; round++) {
     const filename = join(mkdtempSync(join(tmpdir(), 'auditkit-migrate-')), 'audit.db');
     const results = await Promise.all([
       runTypeScriptProcess(worker, [filename, 'org_1', '0']),
