@@ -20,7 +20,7 @@ const { values } = parseArgs({
 const counts: Counts = values.tiny
   ? { batchEvents: 2000, singleEvents: 50, exportSmall: 500, exportLarge: 2000, runs: 1 }
   : values.quick
-    ? { batchEvents: 10_000, singleEvents: 300, exportSmall: 10_000, exportLarge: 50_000, runs: 2 }
+    ? { batchEvents: 10_000, singleEvents: 300, exportSmall: 10_000, exportLarge: 50_000, runs: 1 }
     : { batchEvents: 100_000, singleEvents: 3000, exportSmall: 100_000, exportLarge: 1_000_000, runs: 3 };
 
 if (values.runs) counts.runs = Number(values.runs);

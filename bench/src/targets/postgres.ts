@@ -140,13 +140,15 @@ export async function copyPostgresExport(
   const psql = spawn('psql', [benchDatabaseUrl(), '-X', '-q', '-c', query], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // Listen for the exit before reading: it can come before the last chunk is consumed.
+  const closed = once(psql, 'close');
   let lines = 0;
   psql.stdout.setEncoding('utf8');
   for await (const chunk of psql.stdout) {
     lines += (chunk as string).split('\n').length - 1;
     await write(chunk as string);
   }
-  const [code] = await once(psql, 'close');
+  const [code] = await closed;
   if (code !== 0) throw new Error(`psql exited with ${code}`);
   return lines - 1;
 }
