@@ -62,3 +62,28 @@ export function toRawRow(organizationId: string, event: CreateAuditLogEventInput
     metadata: event.metadata ? JSON.stringify(event.metadata) : null,
   };
 }
+
+/** The baseline tables' columns, in the order {@link rawValues} lists a row's values. */
+export const RAW_COLUMNS =
+  'id, organization_id, idempotency_key, action, version, occurred_at, received_at, actor_type, actor_id, actor_name, actor_metadata, targets, context_location, context_user_agent, metadata';
+
+/** A row's values in {@link RAW_COLUMNS} order, times encoded as the database stores them. */
+export function rawValues(row: RawRow, time: (date: Date) => unknown): unknown[] {
+  return [
+    row.id,
+    row.organizationId,
+    row.idempotencyKey,
+    row.action,
+    row.version,
+    time(row.occurredAt),
+    time(row.receivedAt),
+    row.actorType,
+    row.actorId,
+    row.actorName,
+    row.actorMetadata,
+    row.targets,
+    row.contextLocation,
+    row.contextUserAgent,
+    row.metadata,
+  ];
+}

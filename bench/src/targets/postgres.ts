@@ -4,7 +4,7 @@ import { postgresStore } from '@auditkit/adapter-postgres';
 import { createAuditLog } from '@auditkit/core';
 import pg from 'pg';
 import { csvCell, RAW_CSV_HEADER } from '../raw-csv.js';
-import type { BenchTarget, RawDriver, RawRow } from '../target.js';
+import { type BenchTarget, RAW_COLUMNS, type RawDriver, type RawRow, rawValues } from '../target.js';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'auditkit_bench';
@@ -15,28 +15,7 @@ export function benchDatabaseUrl(): string {
   return url.toString();
 }
 
-const COLUMNS =
-  'id, organization_id, idempotency_key, action, version, occurred_at, received_at, actor_type, actor_id, actor_name, actor_metadata, targets, context_location, context_user_agent, metadata';
-
-function values(row: RawRow): unknown[] {
-  return [
-    row.id,
-    row.organizationId,
-    row.idempotencyKey,
-    row.action,
-    row.version,
-    row.occurredAt,
-    row.receivedAt,
-    row.actorType,
-    row.actorId,
-    row.actorName,
-    row.actorMetadata,
-    row.targets,
-    row.contextLocation,
-    row.contextUserAgent,
-    row.metadata,
-  ];
-}
+const values = (row: RawRow) => rawValues(row, (date) => date);
 
 function multiRowInsert(table: string, rows: RawRow[], suffix = ''): { text: string; values: unknown[] } {
   const params: unknown[] = [];
@@ -45,7 +24,10 @@ function multiRowInsert(table: string, rows: RawRow[], suffix = ''): { text: str
     params.push(...values(row));
     return `(${Array.from({ length: 15 }, (_, i) => `$${start + i + 1}`).join(', ')})`;
   });
-  return { text: `insert into ${table} (${COLUMNS}) values ${tuples.join(', ')}${suffix}`, values: params };
+  return {
+    text: `insert into ${table} (${RAW_COLUMNS}) values ${tuples.join(', ')}${suffix}`,
+    values: params,
+  };
 }
 
 /** PostgreSQL through pg: a fresh database for the run, a fresh schema per measurement. */

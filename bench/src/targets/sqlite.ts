@@ -5,30 +5,9 @@ import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
 import Database from 'better-sqlite3';
 import { csvCell, RAW_CSV_HEADER } from '../raw-csv.js';
-import type { BenchTarget, RawDriver, RawRow } from '../target.js';
+import { type BenchTarget, RAW_COLUMNS, type RawDriver, type RawRow, rawValues } from '../target.js';
 
-const COLUMNS =
-  'id, organization_id, idempotency_key, action, version, occurred_at, received_at, actor_type, actor_id, actor_name, actor_metadata, targets, context_location, context_user_agent, metadata';
-
-function values(row: RawRow): unknown[] {
-  return [
-    row.id,
-    row.organizationId,
-    row.idempotencyKey,
-    row.action,
-    row.version,
-    row.occurredAt.getTime(),
-    row.receivedAt.getTime(),
-    row.actorType,
-    row.actorId,
-    row.actorName,
-    row.actorMetadata,
-    row.targets,
-    row.contextLocation,
-    row.contextUserAgent,
-    row.metadata,
-  ];
-}
+const values = (row: RawRow) => rawValues(row, (date) => date.getTime());
 
 /** SQLite files in WAL mode, the way an application would open them. */
 export function sqliteTarget(): BenchTarget {
@@ -51,9 +30,9 @@ export function sqliteTarget(): BenchTarget {
         create unique index events_key on events (organization_id, idempotency_key);
         create index events_time on events (organization_id, occurred_at, id);`);
       const placeholders = `(${Array.from({ length: 15 }, () => '?').join(', ')})`;
-      const insert = db.prepare(`insert into events (${COLUMNS}) values ${placeholders}`);
+      const insert = db.prepare(`insert into events (${RAW_COLUMNS}) values ${placeholders}`);
       const insertIgnoring = db.prepare(
-        `insert into events (${COLUMNS}) values ${placeholders} on conflict do nothing`,
+        `insert into events (${RAW_COLUMNS}) values ${placeholders} on conflict do nothing`,
       );
       const insertAll = db.transaction((rows: RawRow[]) => {
         for (const row of rows) insert.run(values(row));
