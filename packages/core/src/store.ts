@@ -14,6 +14,11 @@ import type { AuditLogSchema } from './schema-definition.js';
  *
  * Times are `Date`s with millisecond precision; a store MUST return them as it was given them.
  *
+ * Room is left for two extensions without breaking this interface: joining the caller's own
+ * database transaction (an optional `withTransaction(handle)` returning a store bound to it), and
+ * a per-organization hash chain (an optional `previousHash` column written by `insertEvents`,
+ * which already receives every row of a call at once and in order).
+ *
  * @example
  * ```ts
  * import { createAuditLog, type AuditStore } from '@auditkit/core';
