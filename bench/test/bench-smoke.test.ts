@@ -8,7 +8,9 @@ const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 it('runs the benchmark end to end on SQLite with tiny counts and prints the table', async () => {
   const result = await runTypeScriptProcess(main, ['--tiny', '--adapters', 'sqlite']);
   expect(result.code, result.stderr).toBe(0);
-  expect(result.stdout).toMatch(/\| sqlite \| batched ingest \(1,000\/batch\) \| [\d,]+ events\/s/);
+  expect(result.stdout).toMatch(
+    /\| sqlite \| batched ingest, 2,000 events \(1,000\/batch\) \| [\d,]+ events\/s/,
+  );
   expect(result.stdout).toMatch(/\| sqlite \| CSV export, 2,000 events \| [\d,]+ rows\/s/);
   expect(result.stdout).toMatch(/export peak RSS growth/);
 }, 300_000);

@@ -1,4 +1,4 @@
-import type { AuditLogEvent, EventPageQuery } from '@auditkit/core';
+import type { AuditLogEvent, EventFilter, EventPageQuery, EventPosition } from '@auditkit/core';
 import type { Filter } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import { type EventDocument, fromEventDocument, keyId } from './mongo-documents.js';
@@ -42,6 +42,49 @@ export async function findEventPage(
     .limit(query.limit)
     .toArray();
   return documents.map(fromEventDocument);
+}
+
+const CURSOR_NOT_FOUND = 43;
+
+/**
+ * Every matching event, ascending, through one cursor yielding pages of `pageSize`: one query
+ * for the whole export (FerretDB answers each query with a collection scan, so a query per page
+ * made exports quadratic there). A cursor the server dropped (idle past its timeout while the
+ * consumer was slow) is reopened strictly after the last event yielded, the same keyset rule
+ * pages follow, so nothing is repeated or skipped.
+ */
+export async function* streamEventPages(
+  events: MongoCollections['events'],
+  filter: EventFilter,
+  pageSize: number,
+): AsyncGenerator<AuditLogEvent[]> {
+  let after: EventPosition | undefined;
+  for (;;) {
+    const query: EventPageQuery = { ...filter, order: 'asc', limit: pageSize, ...(after ? { after } : {}) };
+    const cursor = events.find(eventPageFilter(query)).sort({ occurred_at: 1, _id: 1 }).batchSize(pageSize);
+    try {
+      let page: AuditLogEvent[] = [];
+      for await (const document of cursor) {
+        page.push(fromEventDocument(document));
+        if (page.length === pageSize) {
+          const last = page[page.length - 1] as AuditLogEvent;
+          yield page;
+          after = { occurredAt: last.occurredAt, id: last.id };
+          page = [];
+        }
+      }
+      // The driver ends the iteration quietly when the cursor is closed under it (the client was
+      // closed): only a cursor the server reported exhausted means every event was read.
+      if (cursor.killed || cursor.id?.isZero() !== true)
+        throw new Error('the MongoDB cursor was closed before every event was read; the read is incomplete');
+      if (page.length > 0) yield page;
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== CURSOR_NOT_FOUND) throw error;
+    } finally {
+      await cursor.close();
+    }
+  }
 }
 
 /**

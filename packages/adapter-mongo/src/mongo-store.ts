@@ -8,7 +8,7 @@ import {
   ownedConnection,
 } from './mongo-connection.js';
 import { insertEventRows } from './mongo-event-insert.js';
-import { deleteEventsBefore, findEventPage } from './mongo-event-queries.js';
+import { deleteEventsBefore, findEventPage, streamEventPages } from './mongo-event-queries.js';
 import { getExport, insertExport, updateExport } from './mongo-exports.js';
 import { ensureIndexes } from './mongo-indexes.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
@@ -145,6 +145,8 @@ export function mongoStore(options: MongoStoreOptions): AuditStore {
 
     insertEvents: (rows) => withStorageErrors('insert events', () => insertEventRows(opened(), rows)),
     findEvents: (query) => withStorageErrors('read events', () => findEventPage(opened().events, query)),
+    // Storage errors of a stream surface as it is read; core's guard wraps them.
+    streamEvents: (filter, pageSize) => streamEventPages(opened().events, filter, pageSize),
     deleteEventsBefore: (organizationId, before, limit) =>
       withStorageErrors('delete expired events', () =>
         deleteEventsBefore(opened(), organizationId, before, limit),

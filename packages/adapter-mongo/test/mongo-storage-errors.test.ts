@@ -88,3 +88,38 @@ it('rejects options without a database name or a way to connect as invalid_reque
     );
   }
 });
+
+it('reports a connection lost in the middle of an export as storage_error', async () => {
+  const client = await new MongoClient(databases.url).connect();
+  const auditLog = await createAuditLog({
+    store: mongoStore({ client, dbName: databases.next() }),
+    requireSchemas: false,
+    exportPageSize: 10,
+  });
+  const event = (i: number) => ({
+    action: 'user.signed_in',
+    occurredAt: new Date(Date.UTC(2024, 0, 1, 0, 0, i)),
+    actor: { type: 'user', id: `user_${i}` },
+    targets: [],
+    context: { location: '127.0.0.1' },
+  });
+  await auditLog.createEvents(
+    'org_1',
+    Array.from({ length: 50 }, (_, i) => event(i)),
+  );
+  let chunks = 0;
+  const exporting = (async () => {
+    for await (const _chunk of auditLog.exportEvents({
+      organizationId: 'org_1',
+      rangeStart: new Date('2024-01-01T00:00:00Z'),
+      rangeEnd: new Date('2024-01-02T00:00:00Z'),
+    })) {
+      if (++chunks === 2) await client.close(true);
+    }
+  })();
+  const error = await failure(exporting);
+  expect(chunks).toBe(2);
+  expect(isAuditKitError(error, 'storage_error')).toBe(true);
+  expect((error as Error).message).toMatch(/streamEvents \(mongo\)/);
+  expect((error as Error).cause).toBeInstanceOf(Error);
+});

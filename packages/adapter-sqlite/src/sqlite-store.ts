@@ -4,6 +4,7 @@ import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
 import { Kysely, Migrator, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import { sqliteMigrations } from './sqlite-migrations.js';
 import { sqliteTraits } from './sqlite-traits.js';
+import { withStatementCache } from './statement-cache.js';
 
 /** Options of {@link sqliteStore}: a file to open, or a database the application already has. */
 export type SqliteStoreOptions =
@@ -70,11 +71,18 @@ export function sqliteStore(options: SqliteStoreOptions): AuditStore {
     : Promise.resolve(options.database);
   // A rejected open surfaces from open(); until then it must not count as unhandled.
   database.catch(() => undefined);
-  const db = new Kysely<AuditDatabase>({ dialect: new SqliteDialect({ database: () => database }) });
+  const db = new Kysely<AuditDatabase>({
+    dialect: new SqliteDialect({ database: async () => withStatementCache(await database) }),
+  });
 
   return kyselyStore({
     name: 'sqlite',
-    capabilities: { persistent: !owned || options.filename !== ':memory:' },
+    capabilities: {
+      persistent: !owned || options.filename !== ':memory:',
+      // Measured on a 100,000-event export: 1,000-row pages ran at 0.55x of a raw keyset scan,
+      // mostly in garbage collection; 200-row pages at 0.9x (docs/benchmarks.md).
+      exportPageSize: 200,
+    },
     db,
     traits: sqliteTraits,
     async migrate() {

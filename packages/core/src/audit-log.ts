@@ -40,7 +40,7 @@ export interface CreateAuditLogOptions {
   limits?: Partial<EventLimits>;
   /** Export files: directory (default `<os tmpdir>/auditkit-exports`) and liveness timings. */
   exports?: Partial<ExportSettings>;
-  /** Events read per store query by exports. Default 1000. */
+  /** Events read per store query by exports. Default: the store's `capabilities.exportPageSize`, else 1000. */
   exportPageSize?: number;
   /** The clock, for tests. Default `() => new Date()`. */
   now?: () => Date;
@@ -113,7 +113,7 @@ export async function createAuditLog(options: CreateAuditLogOptions): Promise<Au
     requireSchemas: options.requireSchemas ?? true,
     now,
   });
-  const reader = new EventReader(store, options.exportPageSize ?? 1000);
+  const reader = new EventReader(store, options.exportPageSize ?? store.capabilities.exportPageSize ?? 1000);
   const jobs = new ExportJobs(
     store,
     reader,

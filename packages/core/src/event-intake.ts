@@ -150,14 +150,14 @@ export class EventIntake {
   ): EventRow[] {
     const receivedAt = this.#options.now();
     return prepared.map(({ event, idempotencyKey }) => {
-      const identity = identifyEvent(organizationId, event);
+      const identity = identifyEvent(organizationId, event, idempotencyKey);
       return {
         object: 'audit_log_event',
         id: newEventId(receivedAt.getTime()),
         organizationId,
         ...event,
         receivedAt,
-        idempotencyKey: idempotencyKey ?? identity.derivedKey,
+        idempotencyKey: identity.idempotencyKey,
         fingerprint: identity.fingerprint,
       };
     });
@@ -181,9 +181,9 @@ function normalize(event: ReturnType<ReturnType<typeof createEventInputSchema>['
     action: event.action,
     occurredAt: event.occurredAt,
     version: event.version,
-    actor: withoutUndefined({ ...event.actor }),
-    targets: event.targets.map((target) => withoutUndefined({ ...target })),
-    context: withoutUndefined({ ...event.context }),
+    actor: withoutUndefined(event.actor),
+    targets: event.targets.map((target) => withoutUndefined(target)),
+    context: withoutUndefined(event.context),
     metadata: event.metadata,
   });
 }

@@ -56,11 +56,16 @@ export class EventReader {
   }
 
   /**
-   * Every matching event, oldest first, one store page at a time. Each page starts strictly
-   * after the last event of the previous one, so events inserted meanwhile cannot shift the
-   * pages: nothing that existed at the start is repeated or skipped.
+   * Every matching event, oldest first, a page at a time: through the store's cursor when it
+   * has one, else one keyset query per page. Each page starts strictly after the last event of
+   * the previous one, so events inserted meanwhile cannot shift the pages: nothing that existed
+   * at the start is repeated or skipped.
    */
   async *events(filter: EventFilter): AsyncGenerator<AuditLogEvent[]> {
+    if (this.#store.streamEvents) {
+      yield* this.#store.streamEvents(filter, this.#pageSize);
+      return;
+    }
     let after: EventPosition | undefined;
     for (;;) {
       const page = await this.#store.findEvents({

@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { AuditLogEvent } from './event-model.js';
 
 /** The CSV columns, in order (SPEC "Exports and reads"). */
@@ -46,20 +45,38 @@ function csvRecord(event: AuditLogEvent): string[] {
     event.context.userAgent ?? '',
     event.metadata ? JSON.stringify(event.metadata) : '',
     event.receivedAt.toISOString(),
-  ].map(neutralizeFormula);
+  ];
 }
 
-// RFC 4180: CRLF line ends, quotes only where a cell needs them.
-const CSV_OPTIONS = { record_delimiter: 'windows', eof: true } as const;
+// RFC 4180: a cell is quoted only when it holds a quote, comma or line break; quotes are doubled.
+const NEEDS_QUOTES = /[",\r\n]/;
+const QUOTE = /"/g;
+
+/**
+ * One CSV record (RFC 4180, CRLF line end), formula cells neutralised. Written directly rather
+ * than through csv-stringify: its per-cell option handling profiled at a quarter of an export's
+ * CPU; a property test checks the output equals csv-stringify's for any cells.
+ */
+export function csvLine(cells: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < cells.length; i++) {
+    const cell = neutralizeFormula(cells[i] as string);
+    if (i > 0) line += ',';
+    line += NEEDS_QUOTES.test(cell) ? `"${cell.replace(QUOTE, '""')}"` : cell;
+  }
+  return `${line}\r\n`;
+}
 
 /** The CSV header row, with its line end. */
 export function csvHeader(): string {
-  return stringify([[...CSV_COLUMNS]], CSV_OPTIONS);
+  return csvLine(CSV_COLUMNS);
 }
 
 /** CSV rows (RFC 4180, formula cells neutralised) for a page of events. */
 export function csvRows(events: readonly AuditLogEvent[]): string {
-  return events.length === 0 ? '' : stringify(events.map(csvRecord), CSV_OPTIONS);
+  let out = '';
+  for (const event of events) out += csvLine(csvRecord(event));
+  return out;
 }
 
 /** One JSON line per event, in the camelCase shape `createEvent` returns. */

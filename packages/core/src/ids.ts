@@ -1,7 +1,24 @@
+import { randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 
+const randomWords = new Uint32Array(1024);
+let nextWord = randomWords.length;
+
+/**
+ * Cryptographic randomness as ulid's `[0, 1)` source, drawn from a buffer refilled 4 KiB at a
+ * time: ulid's default asks the OS for every character, 16 calls per id, which profiled at 8 %
+ * of a single `createEvent`.
+ */
+function bufferedRandom(): number {
+  if (nextWord === randomWords.length) {
+    randomFillSync(randomWords);
+    nextWord = 0;
+  }
+  return (randomWords[nextWord++] as number) / 2 ** 32;
+}
+
 // Monotonic within the process, so ids created in the same millisecond still sort in creation order.
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicFactory(bufferedRandom);
 
 /** A new time-ordered event id, `audit_log_event_<ULID>`. */
 export function newEventId(now: number = Date.now()): string {

@@ -64,6 +64,17 @@ export interface AuditStore {
   findEvents(query: EventPageQuery): Promise<AuditLogEvent[]>;
 
   /**
+   * Optional: every event of one organization matching `filter`, ascending by `(occurredAt, id)`,
+   * read through one server-side cursor and yielded in non-empty pages of at most `pageSize`. Exports use
+   * it when present, instead of one `findEvents` query per page — for a database that answers
+   * each query by scanning (FerretDB 1.x), one cursor makes an export linear instead of quadratic.
+   * It MUST yield every event that existed when it was called exactly once (events written
+   * meanwhile may or may not appear), MUST hold no more than about a page in memory, and MUST
+   * release the cursor when the consumer stops early.
+   */
+  streamEvents?(filter: EventFilter, pageSize: number): AsyncIterable<AuditLogEvent[]>;
+
+  /**
    * Deletes at most `limit` events of `organizationId` with `occurredAt < before`; returns how
    * many it deleted. Events of other organizations MUST NOT be touched.
    */
@@ -99,6 +110,13 @@ export interface AuditStore {
 export interface AuditStoreCapabilities {
   /** Data outlives the store object and is shared by every process that opens the same database. */
   persistent: boolean;
+  /**
+   * Events per `findEvents` page that streamed exports ask for, unless the application sets
+   * `exportPageSize`. Default 1000, which amortises a network round trip; an in-process database
+   * pays nothing per query and does better with small pages (each read blocks the event loop
+   * for less time, and fewer decoded events are alive at once for the garbage collector).
+   */
+  exportPageSize?: number;
 }
 
 /** An event ready to store: identity assigned by core. */

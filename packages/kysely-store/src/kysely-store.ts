@@ -11,6 +11,7 @@ import {
 } from '@auditkit/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { SqlDialectTraits } from './dialect-traits.js';
+import { eventColumnsInserter } from './event-insert.js';
 import { columnsToEvent, eventToColumns } from './event-rows.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
 
@@ -58,6 +59,7 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
  */
 export function kyselyStore(config: KyselyStoreConfig): AuditStore {
   const { db, traits } = config;
+  const insertColumns = eventColumnsInserter();
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
   const toSchema = (row: Selectable<SchemasTable>): AuditLogSchema => ({
     object: 'audit_log_schema',
@@ -267,13 +269,11 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
     // two batches share keys in different orders).
     const ordered = [...rows].sort(byKey);
     for (const part of chunk(ordered, traits.maxRowsPerInsert)) {
-      const returned = await executor
-        .insertInto('auditkit_events')
-        .values(part.map((row) => eventToColumns(row, traits)))
-        .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
-        .returning('id')
-        .execute();
-      for (const { id } of returned) inserted.add(id);
+      const ids = await insertColumns(
+        executor,
+        part.map((row) => eventToColumns(row, traits)),
+      );
+      for (const id of ids) inserted.add(id);
     }
     const existing = await findByKeys(
       executor,

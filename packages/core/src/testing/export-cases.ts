@@ -24,7 +24,13 @@ async function collect(chunks: AsyncIterable<string>): Promise<string> {
 }
 
 function parseCsv(text: string): Record<string, string>[] {
-  return parse(text, { columns: true, skip_empty_lines: false }) as Record<string, string>[];
+  // Every line break ends a record unless quoted, as spreadsheets read it: an unquoted "\n" in a
+  // user agent would otherwise let one event's text forge a record of its own.
+  return parse(text, {
+    columns: true,
+    skip_empty_lines: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+  }) as Record<string, string>[];
 }
 
 /** The CSV row an event must produce; `'` marks cells a spreadsheet would run as formulas. */
@@ -62,6 +68,7 @@ export function exportCases(context: ConformanceContext): void {
         'quote " inside',
         'line\nbreak',
         'crlf\r\nbreak',
+        'lone\rreturn',
         'ünïcødé 日本語 🚀',
         ' padded ',
       ];
@@ -84,7 +91,7 @@ export function exportCases(context: ConformanceContext): void {
       const rows = parseCsv(text);
       const stored = await storedEvents(log, ORG_A);
       expect(rows).toEqual(stored.map(expectedRow));
-      expect(rows).toHaveLength(11);
+      expect(rows).toHaveLength(12);
     });
 
     it('neutralises cells a spreadsheet would run as formulas', async () => {
@@ -144,6 +151,26 @@ export function exportCases(context: ConformanceContext): void {
       const log = await context.open();
       const text = await collect(log.exportEvents({ organizationId: ORG_A, ...RANGE }));
       expect(text).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
+    });
+
+    it('lets a consumer stop reading early, and the next export still reads everything', async () => {
+      const log = await context.open({ exportPageSize: 4 });
+      await declareSchemas(log);
+      await log.createEvents(ORG_A, manyEvents(30));
+      let chunks = 0;
+      for await (const _chunk of log.exportEvents(
+        { organizationId: ORG_A, ...RANGE },
+        { format: 'ndjson' },
+      )) {
+        if (++chunks === 2) break;
+      }
+      expect(chunks).toBe(2);
+      const lines = (
+        await collect(log.exportEvents({ organizationId: ORG_A, ...RANGE }, { format: 'ndjson' }))
+      )
+        .split('\n')
+        .filter(Boolean);
+      expect(lines).toHaveLength(30);
     });
 
     it('holds every pre-existing event exactly once while events are written concurrently', async () => {
