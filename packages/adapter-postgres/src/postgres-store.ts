@@ -107,7 +107,13 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore {
 
   return kyselyStore({
     name: 'postgres',
-    capabilities: { persistent: true },
+    capabilities: {
+      persistent: true,
+      // Measured on a 100,000-event export on localhost: 35,000 rows/s with 1,000-row pages,
+      // 38,000-44,000 with 500, as fewer decoded rows are alive at once for the garbage
+      // collector (43 % of the CPU at 1,000). Not smaller: each page is a round trip to the server.
+      exportPageSize: 500,
+    },
     db,
     traits: postgresTraits,
     async migrate() {
