@@ -59,6 +59,8 @@ export async function* streamEventPages(
   pageSize: number,
 ): AsyncGenerator<AuditLogEvent[]> {
   let after: EventPosition | undefined;
+  // Where the last dropped cursor had got to: a second drop without a page in between is an error.
+  let droppedAfter: EventPosition | undefined | null = null;
   for (;;) {
     const query: EventPageQuery = { ...filter, order: 'asc', limit: pageSize, ...(after ? { after } : {}) };
     const cursor = events.find(eventPageFilter(query)).sort({ occurred_at: 1, _id: 1 }).batchSize(pageSize);
@@ -80,7 +82,8 @@ export async function* streamEventPages(
       if (page.length > 0) yield page;
       return;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== CURSOR_NOT_FOUND) throw error;
+      if ((error as { code?: unknown }).code !== CURSOR_NOT_FOUND || droppedAfter === after) throw error;
+      droppedAfter = after;
     } finally {
       await cursor.close();
     }

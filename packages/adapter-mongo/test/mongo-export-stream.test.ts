@@ -13,15 +13,15 @@ import { useTestDatabases } from './test-databases.js';
 const databases = useTestDatabases();
 const raw = useRawClient(databases.url);
 
-/** The collection, except that the first cursor it opens fails as a timed-out cursor after `after` documents. */
-function losingFirstCursor<T extends object>(collection: Collection<T>, after: number): Collection<T> {
+/** The collection, except that its first `lost` cursors fail as timed-out cursors after `after` documents. */
+function losingCursors<T extends object>(collection: Collection<T>, after: number, lost = 1): Collection<T> {
   let opened = 0;
   return new Proxy(collection, {
     get(target, key) {
       if (key !== 'find') return Reflect.get(target, key);
       return (...args: Parameters<Collection<T>['find']>) => {
         const cursor = target.find(...args);
-        if (opened++ > 0) return cursor;
+        if (opened++ >= lost) return cursor;
         let served = 0;
         const failing = {
           sort(...sort: Parameters<FindCursor['sort']>) {
@@ -52,15 +52,14 @@ function losingFirstCursor<T extends object>(collection: Collection<T>, after: n
   });
 }
 
-it('reopens a dropped cursor after the last event yielded: every event once, in order', async () => {
-  const dbName = databases.next();
+async function storeEvents(dbName: string, count: number) {
   const auditLog = await createAuditLog({
     store: mongoStore({ client: raw, dbName }),
     requireSchemas: false,
   });
   const stored = await auditLog.createEvents(
     ORG_A,
-    Array.from({ length: 35 }, (_, i) => ({
+    Array.from({ length: count }, (_, i) => ({
       action: 'user.signed_in',
       // Pairs share a time, so the reopened cursor must also order by id.
       occurredAt: new Date(Date.UTC(2024, 0, 1, 0, 0, Math.floor(i / 2))),
@@ -70,9 +69,15 @@ it('reopens a dropped cursor after the last event yielded: every event once, in 
     })),
   );
   await auditLog.close();
+  return stored;
+}
+
+it('reopens a dropped cursor after the last event yielded: every event once, in order', async () => {
+  const dbName = databases.next();
+  const stored = await storeEvents(dbName, 35);
 
   const { events } = rawCollections(raw, dbName);
-  const flaky = losingFirstCursor(events, 15) as unknown as MongoCollections['events'];
+  const flaky = losingCursors(events, 15) as unknown as MongoCollections['events'];
   const pages: AuditLogEvent[][] = [];
   for await (const page of streamEventPages(flaky, { organizationId: ORG_A }, 10)) pages.push(page);
 
@@ -81,4 +86,17 @@ it('reopens a dropped cursor after the last event yielded: every event once, in 
   );
   expect(pages.flat().map((event) => event.id)).toEqual(expected.map((event) => event.id));
   expect(pages.every((page) => page.length > 0 && page.length <= 10)).toBe(true);
+});
+
+it('gives up when cursors keep being dropped before a page is read', async () => {
+  const dbName = databases.next();
+  await storeEvents(dbName, 35);
+  const { events } = rawCollections(raw, dbName);
+  const hopeless = losingCursors(events, 5, 2) as unknown as MongoCollections['events'];
+  const pages: AuditLogEvent[][] = [];
+  const reading = (async () => {
+    for await (const page of streamEventPages(hopeless, { organizationId: ORG_A }, 10)) pages.push(page);
+  })();
+  await expect(reading).rejects.toMatchObject({ code: 43 });
+  expect(pages).toEqual([]);
 });
