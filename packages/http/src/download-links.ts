@@ -59,8 +59,12 @@ export class DownloadLinks {
     const signature = query.get('signature');
     if (expires === null || signature === null || !/^\d{1,12}$/.test(expires)) return false;
     if (Number(expires) * 1000 <= this.#now()) return false;
-    const expected = this.#mac(exportId, expires);
-    const given = Buffer.from(signature, 'base64url');
+    // Compared as text, not as decoded bytes: Node's base64url decoder skips characters outside
+    // the alphabet and ignores the unused low bits of the last character, so a decoded
+    // comparison would accept a link with `=`, `.`, a space or NUL appended, or its last
+    // character changed. Any change to the text must be refused.
+    const expected = Buffer.from(this.#mac(exportId, expires).toString('base64url'), 'utf8');
+    const given = Buffer.from(signature, 'utf8');
     return given.byteLength === expected.byteLength && timingSafeEqual(given, expected);
   }
 

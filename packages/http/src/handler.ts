@@ -2,7 +2,7 @@ import type { AuditLog } from '@auditkit/core';
 import { type ApiKeyConfig, ApiKeyRing, type Principal } from './auth.js';
 import { type DownloadLinkOptions, DownloadLinks } from './download-links.js';
 import { errorResponse, type FailureContext, HttpError } from './http-errors.js';
-import { type RateLimitOptions, TokenBucketLimiter } from './rate-limit.js';
+import { type RateLimitDecision, type RateLimitOptions, TokenBucketLimiter } from './rate-limit.js';
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './request-body.js';
 import { requestIdOf } from './request-id.js';
 import { Router } from './router.js';
@@ -53,7 +53,8 @@ export interface AuditLogHandlerOptions {
   downloads?: DownloadLinkOptions;
   /**
    * Called with every failure answered with 500 (storage errors, bugs), which the client only
-   * sees as "Internal server error". Default: `console.error`.
+   * sees as "Internal server error", and with the reason of a failed export when a client reads
+   * it (the client sees only that it failed). Default: `console.error`.
    */
   onError?: (error: unknown, context: FailureContext) => void;
 }
@@ -102,6 +103,9 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
   }
   const keys = new ApiKeyRing(options.apiKeys);
   const limiter = options.rateLimit === undefined ? undefined : new TokenBucketLimiter(options.rateLimit);
+  // Signed download links carry no key, so they get buckets of their own, one per export:
+  // a leaked link cannot be used to read the file (or load the disk) faster than a key could.
+  const linkLimiter = options.rateLimit === undefined ? undefined : new TokenBucketLimiter(options.rateLimit);
   const links = new DownloadLinks(options.downloads);
   const router = new Router(ROUTES);
   const basePath = normalizeBasePath(options.basePath);
@@ -128,16 +132,19 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
         },
       );
     }
-    const decision = limiter?.take(principal.name);
-    if (decision !== undefined && !decision.allowed) {
-      throw new HttpError(429, 'rate_limit_exceeded', 'Too many requests for this API key', {
-        headers: { 'retry-after': String(decision.retryAfterSeconds) },
-      });
-    }
+    enforce(limiter?.take(principal.name), 'Too many requests for this API key');
     return principal;
   }
 
-  async function dispatch(request: Request, url: URL): Promise<Response> {
+  function enforce(decision: RateLimitDecision | undefined, message: string): void {
+    if (decision !== undefined && !decision.allowed) {
+      throw new HttpError(429, 'rate_limit_exceeded', message, {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      });
+    }
+  }
+
+  async function dispatch(request: Request, url: URL, requestId: string): Promise<Response> {
     const path = withinBase(url.pathname, basePath);
     const lookup = path === undefined ? ({ kind: 'not_found' } as const) : router.match(request.method, path);
     if (lookup.kind === 'not_found') {
@@ -158,7 +165,18 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
       links,
       publicUrl: publicUrl ?? `${url.origin}${basePath}`,
       readBody: () => readJsonBody(request, maxBodyBytes),
+      limitDownload: (exportId) =>
+        enforce(linkLimiter?.take(exportId), 'Too many downloads through this link; try again later'),
+      report: (error) => report(error, { requestId, method: request.method, path: url.pathname }),
     });
+  }
+
+  function report(error: unknown, context: FailureContext): void {
+    try {
+      onError(error, context);
+    } catch {
+      // A failing error hook must not turn a 500 into a dropped connection.
+    }
   }
 
   return async (request) => {
@@ -166,15 +184,11 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
     const url = new URL(request.url);
     let response: Response;
     try {
-      response = await dispatch(request, url);
+      response = await dispatch(request, url, requestId);
     } catch (error) {
-      response = errorResponse(error, (unexpected) => {
-        try {
-          onError(unexpected, { requestId, method: request.method, path: url.pathname });
-        } catch {
-          // A failing error hook must not turn a 500 into a dropped connection.
-        }
-      });
+      response = errorResponse(error, (unexpected) =>
+        report(unexpected, { requestId, method: request.method, path: url.pathname }),
+      );
     }
     response.headers.set('x-request-id', requestId);
     return response;

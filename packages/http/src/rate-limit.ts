@@ -20,10 +20,15 @@ interface Bucket {
   updatedAt: number;
 }
 
+/** Buckets kept before idle ones (refilled to capacity, so equal to a new one) are dropped. */
+const SWEEP_ABOVE_BUCKETS = 10_000;
+
 /**
- * In-memory token buckets, one per key. Buckets are only made for authenticated keys, so
- * their number is bounded by the configured keys. Each process counts on its own: behind a
- * load balancer the effective limit is the per-process limit times the number of processes.
+ * In-memory token buckets, one per key (an API key's name, or a download link's export). A
+ * bucket that has refilled to capacity is the same as a new one, so such buckets are dropped
+ * once there are many: memory stays bounded however many links are used. Each process counts
+ * on its own: behind a load balancer the effective limit is the per-process limit times the
+ * number of processes.
  */
 export class TokenBucketLimiter {
   readonly #rate: number;
@@ -48,6 +53,7 @@ export class TokenBucketLimiter {
   /** Takes one token from `key`'s bucket, or says how long until one is available. */
   take(key: string): RateLimitDecision {
     const now = this.#now();
+    if (this.#buckets.size >= SWEEP_ABOVE_BUCKETS && !this.#buckets.has(key)) this.#sweep(now);
     const bucket = this.#buckets.get(key) ?? { tokens: this.#capacity, updatedAt: now };
     bucket.tokens = Math.min(this.#capacity, bucket.tokens + (now - bucket.updatedAt) * this.#rate);
     bucket.updatedAt = now;
@@ -58,5 +64,16 @@ export class TokenBucketLimiter {
     }
     const waitMs = (1 - bucket.tokens) / this.#rate;
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+
+  /** How many buckets are held (for tests of the memory bound). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  #sweep(now: number): void {
+    for (const [key, bucket] of this.#buckets) {
+      if (bucket.tokens + (now - bucket.updatedAt) * this.#rate >= this.#capacity) this.#buckets.delete(key);
+    }
   }
 }

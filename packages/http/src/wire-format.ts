@@ -262,14 +262,23 @@ export function exportFiltersFromWire(body: unknown): AuditLogExportFilters {
   return finish('export request', problems, filters as unknown as AuditLogExportFilters);
 }
 
-/** An export on the wire; `url` is the HTTP download link, never the server's file path. */
-export function exportToWire(exp: AuditLogExport, url: string | undefined): Json {
-  const wire: Json = { object: exp.object, id: exp.id, state: exp.state };
+/** The states of an export in the WorkOS API: AuditKit's, and `expired` once the file is gone. */
+export type ExportWireState = AuditLogExport['state'] | 'expired';
+
+/** What a client is told about a failed export; the reason itself goes to `onError`. */
+export const EXPORT_FAILED_REASON = 'The export failed; the server log has the details';
+
+/**
+ * An export on the wire; `url` is the HTTP download link, never the server's file path. A
+ * failed export carries a generic `error`: its real reason can name server paths.
+ */
+export function exportToWire(exp: AuditLogExport, state: ExportWireState, url: string | undefined): Json {
+  const wire: Json = { object: exp.object, id: exp.id, state };
   if (url !== undefined) wire.url = url;
   wire.created_at = exp.createdAt.toISOString();
   wire.updated_at = exp.updatedAt.toISOString();
   if (exp.rowCount !== undefined) wire.row_count = exp.rowCount;
-  if (exp.error !== undefined) wire.error = exp.error;
+  if (state === 'error') wire.error = EXPORT_FAILED_REASON;
   return wire;
 }
 

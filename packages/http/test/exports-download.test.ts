@@ -77,7 +77,7 @@ describe('export downloads', () => {
     expect((await api.call(bare.pathname)).status).toBe(200);
   });
 
-  it('answers 409 for an export that is not ready and 410 once its file is gone', async () => {
+  it('answers 409 for an export that is not ready; once its file is gone, 410 and the state expired', async () => {
     const store = memoryStore();
     api = await startApi({ store });
     await store.insertExport({
@@ -105,6 +105,15 @@ describe('export downloads', () => {
     await rm(exp.path ?? '');
     const gone = await fetch(url);
     expect(gone.status).toBe(410);
+    const expired = await api.call(`/audit_logs/exports/${id}`);
+    expect(await expired.json()).toEqual({
+      object: 'audit_log_export',
+      id,
+      state: 'expired',
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+      row_count: 1,
+    });
   });
 
   it('builds links from publicUrl and accepts them at any handler sharing the secret', async () => {

@@ -18,6 +18,10 @@ export interface RouteContext {
   readonly publicUrl: string;
   /** The JSON body, read within the size limit; `undefined` when empty. */
   readBody(): Promise<unknown>;
+  /** Takes one download through a signed link of this export, or throws 429. */
+  limitDownload(exportId: string): void;
+  /** Hands a server-side failure to `onError` without failing the request. */
+  report(error: unknown): void;
 }
 
 /** One endpoint. `access: 'signed-link'` lets a request without an API key through to the route. */

@@ -1,8 +1,9 @@
+import { stat } from 'node:fs/promises';
 import type { AuditLogExport } from '@auditkit/core';
 import { canAccessOrganization } from '../auth.js';
 import { fileResponse } from '../file-response.js';
 import { HttpError, jsonResponse } from '../http-errors.js';
-import { exportFiltersFromWire, exportToWire } from '../wire-format.js';
+import { type ExportWireState, exportFiltersFromWire, exportToWire } from '../wire-format.js';
 import { assertOrganizationAccess, param, type Route, type RouteContext } from './context.js';
 
 /**
@@ -17,7 +18,8 @@ export const exportRoutes: Route[] = [
     async handle(context) {
       const filters = exportFiltersFromWire(await context.readBody());
       assertOrganizationAccess(context, filters.organizationId);
-      return jsonResponse(201, exportToWire(await context.auditLog.createExport(filters), undefined));
+      const created = await context.auditLog.createExport(filters);
+      return jsonResponse(201, exportToWire(created, created.state, undefined));
     },
   },
   {
@@ -25,9 +27,15 @@ export const exportRoutes: Route[] = [
     path: '/audit_logs/exports/:id',
     async handle(context) {
       const exp = await visibleExport(context, param(context, 'id'));
+      const state = await wireState(exp);
+      if (state === 'error') {
+        // The reason can hold server paths and driver messages: it goes to the operator's
+        // log, and the client only learns that the export failed.
+        context.report(new Error(`Export "${exp.id}" failed: ${exp.error ?? 'no reason recorded'}`));
+      }
       return jsonResponse(
         200,
-        exportToWire(exp, exp.state === 'ready' ? downloadUrl(context, exp.id) : undefined),
+        exportToWire(exp, state, state === 'ready' ? downloadUrl(context, exp.id) : undefined),
       );
     },
   },
@@ -37,8 +45,11 @@ export const exportRoutes: Route[] = [
     access: 'signed-link',
     async handle(context) {
       const id = param(context, 'id');
-      if (context.principal === undefined && !context.links.verify(id, context.url.searchParams)) {
-        throw new HttpError(403, 'invalid_download_link', 'The download link is invalid or has expired');
+      if (context.principal === undefined) {
+        if (!context.links.verify(id, context.url.searchParams)) {
+          throw new HttpError(403, 'invalid_download_link', 'The download link is invalid or has expired');
+        }
+        context.limitDownload(id);
       }
       const exp = await visibleExport(context, id);
       if (exp.state !== 'ready' || exp.path === undefined) {
@@ -52,6 +63,22 @@ export const exportRoutes: Route[] = [
     },
   },
 ];
+
+/**
+ * The state the WorkOS API reports: a ready export whose file is gone (deleted by an operator
+ * or a clean-up job) is `expired`, as WorkOS reports an export past its retention.
+ */
+async function wireState(exp: AuditLogExport): Promise<ExportWireState> {
+  if (exp.state !== 'ready') return exp.state;
+  if (exp.path === undefined) return 'expired';
+  try {
+    await stat(exp.path);
+    return 'ready';
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return 'expired';
+    throw error;
+  }
+}
 
 /**
  * The export, if the caller may see it. Another organization's export is reported exactly like
