@@ -56,7 +56,7 @@ export async function openExportSource(
     const { benchDatabaseUrl, copyPostgresExport, rawPostgresExport } = await import('./targets/postgres.js');
     const { postgresStore } = await import('@auditkit/adapter-postgres');
     if (mode === 'auditkit')
-      return auditKitSource(postgresStore({ connectionString: benchDatabaseUrl(), schema: location }));
+      return auditKitSource(postgresStore({ url: benchDatabaseUrl(), schema: location }));
     return baseline(mode === 'copy' ? copyPostgresExport : rawPostgresExport);
   }
   if (adapter === 'mongo') {

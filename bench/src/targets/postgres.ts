@@ -46,7 +46,7 @@ export async function postgresTarget(): Promise<BenchTarget> {
     async freshAuditLog() {
       const schema = `bench_${schemas++}`;
       return {
-        auditLog: await createAuditLog({ store: postgresStore({ connectionString: url, schema }) }),
+        auditLog: await createAuditLog({ store: postgresStore({ url, schema }) }),
         location: schema,
       };
     },

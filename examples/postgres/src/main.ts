@@ -9,7 +9,7 @@ const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.
 
 const auditLog = await createAuditLog({
   // Its own schema keeps the example's tables apart from anything else in that database.
-  store: postgresStore({ connectionString, schema: 'auditkit_example' }),
+  store: postgresStore({ url: connectionString, schema: 'auditkit_example' }),
   exports: { directory: join(import.meta.dirname, '..', '.data', 'exports') },
 });
 try {

@@ -1,4 +1,12 @@
-import { AuditKitError, type AuditStore, withStorageErrors } from '@auditkit/core';
+import {
+  type AuditStore,
+  checkOptions,
+  hasMethods,
+  isNonEmptyString,
+  isObject,
+  type OptionsSpec,
+  withStorageErrors,
+} from '@auditkit/core';
 import type { MongoClientOptions } from 'mongodb';
 import { type MongoCollections, openCollections } from './mongo-collections.js';
 import {
@@ -108,7 +116,7 @@ export const DEFAULT_COLLECTION_PREFIX = 'auditkit_';
  * ```
  */
 export function mongoStore(options: MongoStoreOptions): AuditStore {
-  checkOptions(options);
+  checkOptions('mongoStore', options, MONGO_STORE_OPTIONS);
   const prefix = options.collectionPrefix ?? DEFAULT_COLLECTION_PREFIX;
   const connection: MongoConnection =
     options.client === undefined
@@ -173,15 +181,20 @@ export function mongoStore(options: MongoStoreOptions): AuditStore {
   };
 }
 
-/** Catches, at construction, what JavaScript callers can get wrong and the driver would report obscurely. */
-function checkOptions(options: MongoStoreOptions): void {
-  const problem =
-    typeof options.dbName !== 'string' || options.dbName === ''
-      ? '`dbName` must be a non-empty string'
-      : options.client === undefined && typeof options.url !== 'string'
-        ? 'pass either `url` (a connection string) or `client` (a MongoClient)'
-        : options.client !== undefined && options.url !== undefined
-          ? 'pass `url` or `client`, not both'
-          : undefined;
-  if (problem) throw new AuditKitError('invalid_request', `Invalid mongoStore options: ${problem}`);
-}
+/** What {@link MongoStoreOptions} may hold, checked when `mongoStore` is called. */
+const MONGO_STORE_OPTIONS: OptionsSpec = {
+  options: {
+    url: {
+      expected: 'a MongoDB connection string such as "mongodb://127.0.0.1:27017"',
+      accepts: isNonEmptyString,
+    },
+    clientOptions: { expected: 'MongoClient options (an object)', accepts: isObject },
+    client: { expected: 'a MongoClient (an object with db())', accepts: hasMethods('db') },
+    dbName: { expected: 'the name of the database (a non-empty string)', accepts: isNonEmptyString },
+    collectionPrefix: { expected: 'a string', accepts: (value) => typeof value === 'string' },
+  },
+  required: ['dbName'],
+  exactlyOneOf: [['url', 'client']],
+  onlyWith: { clientOptions: 'url' },
+  renamed: { connectionString: 'url', uri: 'url', database: 'dbName', db: 'dbName' },
+};

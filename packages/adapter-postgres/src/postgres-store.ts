@@ -1,4 +1,10 @@
-import type { AuditStore } from '@auditkit/core';
+import {
+  type AuditStore,
+  checkOptions,
+  hasMethods,
+  isNonEmptyString,
+  type OptionsSpec,
+} from '@auditkit/core';
 import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
 import { Kysely, Migrator, PostgresDialect, type PostgresPool, sql } from 'kysely';
 import { guardClientErrors } from './client-error-guard.js';
@@ -10,14 +16,14 @@ import { postgresTraits } from './postgres-traits.js';
  *
  * @example
  * ```ts
- * const own: PostgresStoreOptions = { connectionString: 'postgres://audit@db.internal/app', schema: 'audit' };
+ * const own: PostgresStoreOptions = { url: 'postgres://audit@db.internal/app', schema: 'audit' };
  * const shared: PostgresStoreOptions = { pool: appPool, schema: 'audit' };
  * ```
  */
 export type PostgresStoreOptions = (
   | {
       /** A `postgres://` URL. AuditKit creates a `pg.Pool` on it and ends that pool on `close()`. */
-      connectionString: string;
+      url: string;
       pool?: never;
     }
   | {
@@ -26,7 +32,7 @@ export type PostgresStoreOptions = (
        * ends it: the application keeps using it after `auditLog.close()`.
        */
       pool: PostgresPool;
-      connectionString?: never;
+      url?: never;
     }
 ) & {
   /**
@@ -59,6 +65,20 @@ async function isMigrated(db: Kysely<AuditDatabase>, schema: string): Promise<bo
   return Object.keys(postgresMigrations).every((name) => names.has(name));
 }
 
+/** What {@link PostgresStoreOptions} may hold, checked when `postgresStore` is called. */
+const POSTGRES_STORE_OPTIONS: OptionsSpec = {
+  options: {
+    url: {
+      expected: 'a PostgreSQL connection URL such as "postgres://localhost/app"',
+      accepts: isNonEmptyString,
+    },
+    pool: { expected: 'a pg.Pool (an object with connect())', accepts: hasMethods('connect') },
+    schema: { expected: 'a schema name (a non-empty string)', accepts: isNonEmptyString },
+  },
+  exactlyOneOf: [['url', 'pool']],
+  renamed: { connectionString: 'url', uri: 'url', client: 'pool' },
+};
+
 async function createPool(connectionString: string): Promise<PostgresPool> {
   // Loaded on demand, so an application that passes its own pool never loads (or needs) pg here.
   const { default: pg } = await import('pg');
@@ -80,7 +100,7 @@ async function createPool(connectionString: string): Promise<PostgresPool> {
  * import { postgresStore } from '@auditkit/adapter-postgres';
  *
  * const auditLog = await createAuditLog({
- *   store: postgresStore({ connectionString: process.env.DATABASE_URL ?? 'postgres://localhost/app', schema: 'audit' }),
+ *   store: postgresStore({ url: process.env.DATABASE_URL ?? 'postgres://localhost/app', schema: 'audit' }),
  * });
  * ```
  *
@@ -95,11 +115,12 @@ async function createPool(connectionString: string): Promise<PostgresPool> {
  * ```
  */
 export function postgresStore(options: PostgresStoreOptions): AuditStore {
-  const { connectionString, pool, schema = 'public' } = options;
+  checkOptions('postgresStore', options, POSTGRES_STORE_OPTIONS);
+  const { url, pool, schema = 'public' } = options;
   const owned = pool === undefined;
   const root = new Kysely<AuditDatabase>({
     dialect: new PostgresDialect({
-      pool: async () => guardClientErrors(pool ?? (await createPool(connectionString))),
+      pool: async () => guardClientErrors(pool ?? (await createPool(url))),
     }),
   });
   // Qualifies every table the shared store names, so it only ever sees AuditKit's schema.

@@ -8,8 +8,8 @@ let schemas = 0;
 
 describe('postgres from a connection string, one fresh schema per test', () => {
   runStoreConformance({
-    makeStore: () => postgresStore({ connectionString, schema: `t${++schemas}` }),
-    reopenStore: () => postgresStore({ connectionString, schema: `t${schemas}` }),
+    makeStore: () => postgresStore({ url: connectionString, schema: `t${++schemas}` }),
+    reopenStore: () => postgresStore({ url: connectionString, schema: `t${schemas}` }),
   });
 });
 

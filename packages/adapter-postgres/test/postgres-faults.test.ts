@@ -27,7 +27,7 @@ it('fails with storage_error when its connections are terminated mid-ingest, rec
   const url = new URL(baseUrl);
   url.searchParams.set('application_name', 'auditkit_fault_test');
   const auditLog = await createAuditLog({
-    store: postgresStore({ connectionString: url.toString(), schema: 'faults' }),
+    store: postgresStore({ url: url.toString(), schema: 'faults' }),
   });
   await declareSchemas(auditLog);
   const admin = new pg.Client({ connectionString: baseUrl });

@@ -11,6 +11,6 @@ let schemas = 0;
 runProcessConformance({
   workerScript: fileURLToPath(new URL('./fixtures/conformance-worker.ts', import.meta.url)),
   freshLocation: () => `processes_${++schemas}`,
-  openStore: (schema) => postgresStore({ connectionString, schema }),
+  openStore: (schema) => postgresStore({ url: connectionString, schema }),
   crashedBatches: 'atomic',
 });

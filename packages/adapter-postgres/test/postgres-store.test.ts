@@ -66,7 +66,7 @@ describe('pool ownership', () => {
     };
     const auditLog = await createAuditLog({
       store: postgresStore({
-        connectionString: urlWith({ parameters: { application_name: applicationName } }),
+        url: urlWith({ parameters: { application_name: applicationName } }),
         schema: 'owned_pool',
       }),
     });
@@ -101,7 +101,7 @@ describe('schema option', () => {
 
   it('defaults to public and migrates only once across restarts', async () => {
     for (let start = 0; start < 2; start++) {
-      const auditLog = await createAuditLog({ store: postgresStore({ connectionString }) });
+      const auditLog = await createAuditLog({ store: postgresStore({ url: connectionString }) });
       await declareSchemas(auditLog);
       await auditLog.close();
     }
@@ -119,7 +119,7 @@ describe('migration lock', () => {
       await holder.query('select pg_advisory_lock($1)', [lockKey]);
       let opened = false;
       const opening = createAuditLog({
-        store: postgresStore({ connectionString, schema: 'lock_wait' }),
+        store: postgresStore({ url: connectionString, schema: 'lock_wait' }),
       }).then((auditLog) => {
         opened = true;
         return auditLog;
@@ -191,7 +191,7 @@ describe('storage errors', () => {
     const port = await closedPort();
     const error = await storageError(
       createAuditLog({
-        store: postgresStore({ connectionString: urlWith({ port }) }),
+        store: postgresStore({ url: urlWith({ port }) }),
       }),
     );
     expect(error.cause).toMatchObject({ code: 'ECONNREFUSED' });
@@ -201,7 +201,7 @@ describe('storage errors', () => {
     const error = await storageError(
       createAuditLog({
         store: postgresStore({
-          connectionString: urlWith({ database: 'auditkit_no_such_db' }),
+          url: urlWith({ database: 'auditkit_no_such_db' }),
         }),
       }),
     );

@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuditStore } from '@auditkit/core';
+import {
+  type AuditStore,
+  checkOptions,
+  hasMethods,
+  isNonNegativeInteger,
+  type OptionsSpec,
+} from '@auditkit/core';
 import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
 import { Kysely, Migrator, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import { sqliteMigrations } from './sqlite-migrations.js';
@@ -21,6 +27,24 @@ export type SqliteStoreOptions =
        */
       database: SqliteDatabase;
     };
+
+/** What {@link SqliteStoreOptions} may hold, checked when `sqliteStore` is called. */
+const SQLITE_STORE_OPTIONS: OptionsSpec = {
+  options: {
+    filename: {
+      expected: 'a file path string (or ":memory:")',
+      accepts: (value) => typeof value === 'string',
+    },
+    busyTimeoutMs: { expected: 'a whole number of milliseconds, 0 or more', accepts: isNonNegativeInteger },
+    database: {
+      expected: 'a better-sqlite3 Database (an object with prepare() and pragma())',
+      accepts: hasMethods('prepare', 'pragma'),
+    },
+  },
+  exactlyOneOf: [['filename', 'database']],
+  onlyWith: { busyTimeoutMs: 'filename' },
+  renamed: { path: 'filename', file: 'filename', url: 'filename', db: 'database' },
+};
 
 /**
  * Switches the file to WAL, once (the mode is stored in the file). Switching needs the file to
@@ -65,6 +89,7 @@ async function openDatabase(filename: string, busyTimeoutMs: number): Promise<Sq
  * ```
  */
 export function sqliteStore(options: SqliteStoreOptions): AuditStore {
+  checkOptions('sqliteStore', options, SQLITE_STORE_OPTIONS);
   const owned = 'filename' in options;
   const database = owned
     ? openDatabase(options.filename, options.busyTimeoutMs ?? 5000)

@@ -17,6 +17,14 @@ import {
 } from './export-jobs.js';
 import { guardStore } from './guarded-store.js';
 import { DEFAULT_EVENT_LIMITS, type EventLimits } from './limits.js';
+import {
+  checkOptions,
+  hasMethods,
+  isNonEmptyString,
+  isObject,
+  isPositiveInteger,
+  type OptionsSpec,
+} from './options-check.js';
 import type { List, PaginationOptions } from './pagination.js';
 import {
   type AuditLogRetention,
@@ -45,6 +53,46 @@ export interface CreateAuditLogOptions {
   /** The clock, for tests. Default `() => new Date()`. */
   now?: () => Date;
 }
+
+const positiveInteger = { expected: 'a positive integer', accepts: isPositiveInteger };
+const isFunction = (value: unknown) => typeof value === 'function';
+
+/** What {@link CreateAuditLogOptions} may hold, checked when `createAuditLog` is called. */
+const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
+  options: {
+    store: {
+      expected: 'an AuditStore such as sqliteStore(…) or memoryStore() (an object with open() and close())',
+      accepts: hasMethods('open', 'close'),
+    },
+    requireSchemas: { expected: 'a boolean', accepts: (value) => typeof value === 'boolean' },
+    limits: {
+      expected: 'an object of event limits',
+      accepts: isObject,
+      fields: {
+        options: {
+          maxFieldLength: positiveInteger,
+          maxTargets: positiveInteger,
+          maxBatchSize: positiveInteger,
+          maxEventBytes: positiveInteger,
+        },
+      },
+    },
+    exports: {
+      expected: 'an object of export settings',
+      accepts: isObject,
+      fields: {
+        options: {
+          directory: { expected: 'a directory path', accepts: isNonEmptyString },
+          staleAfterMs: positiveInteger,
+          heartbeatMs: positiveInteger,
+        },
+      },
+    },
+    exportPageSize: positiveInteger,
+    now: { expected: 'a function returning a Date', accepts: isFunction },
+  },
+  required: ['store'],
+};
 
 /**
  * An audit log bound to one store. Method names and shapes follow the WorkOS Node SDK's
@@ -101,6 +149,7 @@ export interface AuditLog {
  * ```
  */
 export async function createAuditLog(options: CreateAuditLogOptions): Promise<AuditLog> {
+  checkOptions('createAuditLog', options, CREATE_AUDIT_LOG_OPTIONS);
   const store = guardStore(options.store);
   const now = options.now ?? (() => new Date());
   await store.open();

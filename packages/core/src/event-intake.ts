@@ -12,7 +12,8 @@ import { newEventId } from './ids.js';
 import type { EventLimits } from './limits.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import type { AuditStore, EventRow } from './store.js';
-import { formatPath, isStorableText } from './text-rules.js';
+import { isStorableText } from './text-rules.js';
+import { issueDetails } from './zod-issues.js';
 
 /** One entry of a `createEvents` batch: an event, or an event with its own idempotency key. */
 export type BatchEventInput =
@@ -113,7 +114,7 @@ export class EventIntake {
       }
       const parsed = this.#inputSchema.safeParse(event);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) at({ path: formatPath(issue.path), message: issue.message });
+        for (const detail of issueDetails(this.#inputSchema, parsed.error.issues)) at(detail);
         continue;
       }
       const normalized = normalize(parsed.data);

@@ -1,4 +1,5 @@
 export { type AuditLog, type CreateAuditLogOptions, createAuditLog } from './audit-log.js';
+export { closestName } from './did-you-mean.js';
 export {
   AuditKitError,
   type AuditKitErrorCode,
@@ -25,6 +26,16 @@ export type { AuditLogExport, CreateExportOptions, ExportSettings } from './expo
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
 export { memoryStore } from './memory-store.js';
 export type { Metadata, MetadataValue } from './metadata.js';
+export {
+  checkOptions,
+  hasMethods,
+  isNonEmptyString,
+  isNonNegativeInteger,
+  isObject,
+  isPositiveInteger,
+  type OptionRule,
+  type OptionsSpec,
+} from './options-check.js';
 export type { List, PaginationOptions } from './pagination.js';
 export type { AuditLogRetention, PurgeOptions, PurgeResult } from './retention.js';
 export type {

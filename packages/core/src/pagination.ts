@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AuditKitError } from './errors.js';
 import type { SortOrder } from './store.js';
-import { formatPath } from './text-rules.js';
+import { issueDetails } from './zod-issues.js';
 
 /** Cursor paging options shared by every list (the WorkOS SDK's `PaginationOptions`). */
 export interface PaginationOptions {
@@ -48,10 +48,7 @@ export const paginationShape = {
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({
-    path: formatPath(issue.path),
-    message: issue.message,
-  }));
+  const errors = issueDetails(schema, parsed.error.issues);
   const summary = errors.map((error) => `${error.path || what} ${error.message}`).join('; ');
   throw new AuditKitError('invalid_request', `Invalid ${what}: ${summary}`, { errors });
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AuditKitError } from './errors.js';
 import { FORBIDDEN_METADATA_KEYS, METADATA_LIMITS } from './limits.js';
 import { isPlainObject } from './metadata.js';
-import { formatPath, requiredText } from './text-rules.js';
+import { requiredText } from './text-rules.js';
+import { issueDetails } from './zod-issues.js';
 
 /** The SDK shorthand for a metadata schema: each key and the type of its value. */
 export type MetadataShorthand = Record<string, 'string' | 'number' | 'boolean'>;
@@ -188,10 +189,7 @@ const definitionInput = z.strictObject({
 export function normalizeSchemaDefinition(input: unknown): SchemaDefinition {
   const parsed = definitionInput.safeParse(input);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => ({
-      path: formatPath(issue.path),
-      message: issue.message,
-    }));
+    const errors = issueDetails(definitionInput, parsed.error.issues);
     const first = errors[0];
     throw new AuditKitError(
       'invalid_request',
