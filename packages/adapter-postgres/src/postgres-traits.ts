@@ -1,5 +1,6 @@
 import type { SqlDialectTraits } from '@auditkit/kysely-store';
 import { type SqlBool, sql } from 'kysely';
+import { fromTimestamptz, toTimestamptzText } from './postgres-time.js';
 
 /**
  * How AuditKit's values live in PostgreSQL: times as `timestamptz`, JSON as `jsonb`, and each
@@ -13,10 +14,11 @@ import { type SqlBool, sql } from 'kysely';
  * ```
  */
 export const postgresTraits: SqlDialectTraits = {
-  encodeTime: (date) => date,
+  // UTC text, not the Date itself: pg would send local time and lose historic offsets' seconds.
+  encodeTime: toTimestamptzText,
   // pg parses timestamptz into a Date (ms precision); an application that registered its own
-  // type parser may hand us the text form instead, which Date parses as well.
-  decodeTime: (value) => (value instanceof Date ? value : new Date(String(value))),
+  // type parser may hand us the text form instead.
+  decodeTime: fromTimestamptz,
   // pg would send a JS array as a Postgres array literal, not JSON: serialize it ourselves.
   encodeJson: (value) => JSON.stringify(value),
   // jsonb arrives parsed. AuditKit only stores objects and arrays, never a bare JSON string, so

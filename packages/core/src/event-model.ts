@@ -96,20 +96,46 @@ export interface CreatedAuditLogEvent extends AuditLogEvent {
 export type NormalizedEvent = Omit<AuditLogEvent, 'object' | 'id' | 'organizationId' | 'receivedAt'>;
 
 const ISO_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
 // Four-digit years keep `toISOString()` fixed-width, so text columns sort chronologically.
 const MIN_TIME = Date.parse('0000-01-01T00:00:00.000Z');
 const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Whether a time is one AuditKit can store: a valid `Date` in years 0000–9999. */
+export function isStorableTime(time: number): boolean {
+  return Number.isInteger(time) && time >= MIN_TIME && time <= MAX_TIME;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * Why the calendar fields of an ISO string are impossible, or `undefined`. `Date` rolls
+ * 2024-02-30 over to 2024-03-01 and 24:00 to the next day instead of failing, which would store
+ * a different time than the one given.
+ */
+function calendarProblem(match: RegExpExecArray): string | undefined {
+  const [, year, month, day, hour] = match.map(Number) as [number, number, number, number, number];
+  if (month < 1 || month > 12) return 'must have a month from 01 to 12';
+  if (day < 1 || day > daysInMonth(year, month)) {
+    return `must be a real calendar date (${match[1]}-${match[2]} has ${daysInMonth(year, month)} days)`;
+  }
+  if (match[4] !== undefined && hour > 23) return 'must have an hour from 00 to 23';
+  return undefined;
+}
 
 function toValidDate(value: unknown): Date | string {
   if (value instanceof Date) {
     const time = value.getTime();
     if (Number.isNaN(time)) return 'must be a valid date';
-    return time < MIN_TIME || time > MAX_TIME ? 'must be between years 0000 and 9999' : new Date(time);
+    return isStorableTime(time) ? new Date(time) : 'must be between years 0000 and 9999';
   }
   if (typeof value === 'string') {
-    if (!ISO_DATE_TIME.test(value)) return 'must be an ISO-8601 date-time such as 2024-05-01T12:00:00.000Z';
-    return toValidDate(new Date(value));
+    const match = ISO_DATE_TIME.exec(value);
+    if (!match) return 'must be an ISO-8601 date-time such as 2024-05-01T12:00:00.000Z';
+    return calendarProblem(match) ?? toValidDate(new Date(value));
   }
   return value === undefined ? 'is required' : 'must be a Date or an ISO-8601 string';
 }

@@ -5,10 +5,11 @@ import {
   parseExportFilters,
   parseListEventsOptions,
 } from './event-filter.js';
-import type { AuditLogEvent } from './event-model.js';
+import { type AuditLogEvent, isStorableTime } from './event-model.js';
 import { csvHeader, csvRows, type ExportFormat, ndjsonLines } from './export-format.js';
 import { decodeCursor, encodeCursor, type List, parseRequest, planPage, toList } from './pagination.js';
 import type { AuditStore, EventFilter, EventPosition } from './store.js';
+import { requiredText } from './text-rules.js';
 
 /** Options of `exportEvents`. */
 export interface ExportEventsOptions {
@@ -25,7 +26,9 @@ const exportEventsOptions = z.strictObject({
     .optional(),
 });
 
-const positionCursor = z.tuple([z.number().int(), z.string().min(1)]);
+// A cursor comes back from the client: check it as strictly as any other input, so a forged one
+// (a time outside the Date range, a NUL in the id) is `invalid_request`, never a database error.
+const positionCursor = z.tuple([z.number().refine(isStorableTime), requiredText(255)]);
 
 const toCursor = (event: AuditLogEvent) => encodeCursor('event', [event.occurredAt.getTime(), event.id]);
 const fromCursor = (cursor: string): EventPosition => {

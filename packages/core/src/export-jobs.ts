@@ -11,6 +11,7 @@ import type { EventReader } from './event-reads.js';
 import type { ExportFormat } from './export-format.js';
 import { newExportId } from './ids.js';
 import type { AuditStore, ExportRecord, ExportState } from './store.js';
+import { isStorableText } from './text-rules.js';
 
 /**
  * An export job (the WorkOS `AuditLogExport`), plus where its file is once ready.
@@ -97,9 +98,9 @@ export class ExportJobs {
   }
 
   async get(id: string): Promise<AuditLogExport> {
-    if (typeof id !== 'string' || id.length === 0) {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 255 || !isStorableText(id)) {
       throw new AuditKitError('invalid_request', 'getExport expects an export id', {
-        errors: [{ path: 'id', message: 'must be a non-empty string' }],
+        errors: [{ path: 'id', message: 'must be a non-empty string of at most 255 storable characters' }],
       });
     }
     const record = await this.#store.getExport(id);

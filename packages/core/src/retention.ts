@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkOrganizationId } from './event-intake.js';
+import { isStorableTime } from './event-model.js';
 import { parseRequest } from './pagination.js';
 import type { AuditStore } from './store.js';
 
@@ -37,7 +38,10 @@ const retentionRequest = z.strictObject({
 });
 
 const purgeRequest = z.strictObject({
-  now: z.date({ error: 'must be a Date' }).optional(),
+  now: z
+    .date({ error: 'must be a Date' })
+    .refine((date) => isStorableTime(date.getTime()), { error: 'must be between years 0000 and 9999' })
+    .optional(),
   batchSize: z.number().int().min(1).max(100_000).default(1000),
   onProgress: z
     .custom<(count: number) => void>((value) => typeof value === 'function', { error: 'must be a function' })

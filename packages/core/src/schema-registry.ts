@@ -37,8 +37,10 @@ export interface AuditLogAction {
 
 const listSchemasRequest = z.strictObject({ action: requiredText(1024), ...paginationShape });
 const listActionsRequest = z.strictObject(paginationShape);
-const versionCursor = z.number().int().min(0);
-const actionCursor = z.string();
+// Cursors come back from clients: bounded like the values they stand for (versions are int4 in
+// SQL stores, actions storable text), so a forged one never reaches the database.
+const versionCursor = z.number().int().min(0).max(2_147_483_647);
+const actionCursor = requiredText(1024);
 
 // Only a handful of processes can race to declare the same action at start-up.
 const MAX_DECLARE_ATTEMPTS = 10;

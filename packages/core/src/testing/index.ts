@@ -2,11 +2,13 @@ import { afterEach, describe } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit-log.js';
 import type { AuditStore } from '../store.js';
 import type { ConformanceContext } from './context.js';
+import { dateCases } from './date-cases.js';
 import { eventCases } from './event-cases.js';
 import { exportCases } from './export-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
 import { isolationCases } from './isolation-cases.js';
+import { malformedRequestCases } from './malformed-request-cases.js';
 import { persistenceCases } from './persistence-cases.js';
 import { readCases } from './read-cases.js';
 import { retentionCases } from './retention-cases.js';
@@ -76,6 +78,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
 
   describe('store conformance', () => {
     eventCases(context);
+    dateCases(context);
     schemaCases(context);
     idempotencyCases(context);
     readCases(context);
@@ -83,6 +86,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     retentionCases(context);
     hostileCases(context);
     isolationCases(context);
+    malformedRequestCases(context);
     if (options.reopenStore) persistenceCases(context);
   });
 }
