@@ -14,6 +14,8 @@ import {
   type CreateExportOptions,
   ExportJobs,
   type ExportSettings,
+  type FinishedAuditLogExport,
+  type WaitForExportOptions,
 } from './export-jobs.js';
 import { guardStore } from './guarded-store.js';
 import { DEFAULT_EVENT_LIMITS, type EventLimits } from './limits.js';
@@ -118,8 +120,12 @@ export interface AuditLog {
   /** Starts writing an export file in the background; returns the `pending` export. */
   createExport(filters: AuditLogExportFilters, options?: CreateExportOptions): Promise<AuditLogExport>;
   getExport(id: string): Promise<AuditLogExport>;
-  /** Polls until the export is `ready` or `error`, or `timeoutMs` (default 60 s) passes. */
-  waitForExport(id: string, options?: { timeoutMs?: number; intervalMs?: number }): Promise<AuditLogExport>;
+  /**
+   * Polls until the export is `ready` or `error` and returns it. When `timeoutMs` (default 60 s)
+   * passes first, rejects with `AuditKitError` code `export_timeout`: the export is still
+   * `pending` and may finish later (`getExport` tells).
+   */
+  waitForExport(id: string, options?: WaitForExportOptions): Promise<FinishedAuditLogExport>;
   getRetention(organizationId: string): Promise<AuditLogRetention>;
   setRetention(organizationId: string, retention: AuditLogRetention): Promise<AuditLogRetention>;
   /** Deletes events older than their organization's retention period. */

@@ -6,6 +6,8 @@
  * - `invalid_export_range`: `rangeStart`/`rangeEnd` missing, invalid or not in order.
  * - `invalid_request`: any other bad argument (a schema definition, a filter, a cursor, a limit).
  * - `not_found`: the export (or other record) asked for does not exist.
+ * - `export_timeout`: `waitForExport` gave up while the export was still `pending`; it may still
+ *   finish, so `getExport` (or another wait) can pick it up later.
  * - `storage_error`: the database failed; the driver's error is the `cause`.
  */
 export type AuditKitErrorCode =
@@ -14,6 +16,7 @@ export type AuditKitErrorCode =
   | 'invalid_export_range'
   | 'invalid_request'
   | 'not_found'
+  | 'export_timeout'
   | 'storage_error';
 
 /** One broken rule: where (`path`, e.g. `targets[0].metadata.plan`) and what. */

@@ -1,7 +1,14 @@
 import type { AuditLogEvent } from './event-model.js';
 
-/** The CSV columns, in order (SPEC "Exports and reads"). */
-export const CSV_COLUMNS = [
+/**
+ * The CSV columns, in order (SPEC "Exports and reads"). Frozen: it describes every export file.
+ *
+ * @example
+ * ```ts
+ * const header = CSV_COLUMNS.join(','); // id,organization_id,action,…
+ * ```
+ */
+export const CSV_COLUMNS = Object.freeze([
   'id',
   'organization_id',
   'action',
@@ -16,7 +23,7 @@ export const CSV_COLUMNS = [
   'context_user_agent',
   'metadata',
   'received_at',
-] as const;
+] as const);
 
 /** The formats an export can be written in. */
 export type ExportFormat = 'csv' | 'ndjson';

@@ -4,12 +4,14 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
 import { AuditKitError } from './errors.js';
 import type { AuditLogExportFilters } from './event-filter.js';
 import { parseExportFilters } from './event-filter.js';
 import type { EventReader } from './event-reads.js';
 import type { ExportFormat } from './export-format.js';
 import { newExportId } from './ids.js';
+import { parseRequest } from './pagination.js';
 import type { AuditStore, ExportRecord, ExportState } from './store.js';
 import { isStorableText } from './text-rules.js';
 
@@ -39,6 +41,33 @@ export interface AuditLogExport {
   rowCount?: number;
   /** Why the export failed, when `state` is `error`. */
   error?: string;
+}
+
+/**
+ * An export that has finished: `ready` (with `path`, `url`, `rowCount`) or `error` (with `error`).
+ * What `waitForExport` resolves with.
+ *
+ * @example
+ * ```ts
+ * const done: FinishedAuditLogExport = await auditLog.waitForExport(job.id);
+ * if (done.state === 'error') throw new Error(done.error);
+ * ```
+ */
+export type FinishedAuditLogExport = AuditLogExport & { state: 'ready' | 'error' };
+
+/**
+ * Options of `waitForExport`.
+ *
+ * @example
+ * ```ts
+ * const options: WaitForExportOptions = { timeoutMs: 5 * 60_000, intervalMs: 500 };
+ * ```
+ */
+export interface WaitForExportOptions {
+  /** How long to wait before rejecting with `export_timeout`, in ms. Default 60000. */
+  timeoutMs?: number;
+  /** How often to read the export's state, in ms. Default 100. */
+  intervalMs?: number;
 }
 
 /** Options of `createExport`, beyond the filters. */
@@ -116,11 +145,28 @@ export class ExportJobs {
     return present(record);
   }
 
-  async wait(id: string, { timeoutMs = 60_000, intervalMs = 100 } = {}): Promise<AuditLogExport> {
+  /**
+   * Polls until the export is `ready` or `error`. A wait that runs out while the export is still
+   * `pending` rejects with `export_timeout` rather than returning the pending export, which a
+   * caller reading `path` would mistake for a finished one.
+   */
+  async wait(id: string, options: WaitForExportOptions = {}): Promise<FinishedAuditLogExport> {
+    const { timeoutMs = 60_000, intervalMs = 100 } = parseRequest(
+      waitRequest,
+      options,
+      'waitForExport options',
+    );
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const current = await this.get(id);
-      if (current.state !== 'pending' || Date.now() >= deadline) return current;
+      if (isFinished(current)) return current;
+      if (Date.now() >= deadline) {
+        throw new AuditKitError(
+          'export_timeout',
+          `Export "${id}" was still pending after ${timeoutMs} ms; it may still finish: call getExport or waitForExport again`,
+          { errors: [{ path: 'timeoutMs', message: `passed while the export was pending` }] },
+        );
+      }
       await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
     }
   }
@@ -180,6 +226,15 @@ export class ExportJobs {
     }
   }
 }
+
+function isFinished(current: AuditLogExport): current is FinishedAuditLogExport {
+  return current.state !== 'pending';
+}
+
+const waitRequest = z.strictObject({
+  timeoutMs: z.number({ error: 'must be a number of milliseconds' }).int().min(0).optional(),
+  intervalMs: z.number({ error: 'must be a number of milliseconds' }).int().min(1).optional(),
+});
 
 function present(record: ExportRecord): AuditLogExport {
   const out: AuditLogExport = {

@@ -22,7 +22,13 @@ export type {
 export { compareEventPositions } from './event-order.js';
 export type { ExportEventsOptions } from './event-reads.js';
 export { CSV_COLUMNS, type ExportFormat, neutralizeFormula } from './export-format.js';
-export type { AuditLogExport, CreateExportOptions, ExportSettings } from './export-jobs.js';
+export type {
+  AuditLogExport,
+  CreateExportOptions,
+  ExportSettings,
+  FinishedAuditLogExport,
+  WaitForExportOptions,
+} from './export-jobs.js';
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
 export { memoryStore } from './memory-store.js';
 export type { Metadata, MetadataValue } from './metadata.js';
