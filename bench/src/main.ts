@@ -1,4 +1,4 @@
-// `pnpm bench [--quick | --tiny] [--adapters sqlite,postgres,mongo] [--only ingest,export] [--runs N] [--output docs/benchmarks.md]`
+// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only ingest,export] [--runs N] [--output docs/benchmarks.md]`
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineDescription, resultsTable } from './report.js';
@@ -9,7 +9,7 @@ import { openTarget } from './targets/index.js';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    adapters: { type: 'string', default: 'sqlite,postgres,mongo' },
+    adapters: { type: 'string', default: 'sqlite,sqlite-normal,postgres,mongo' },
     output: { type: 'string' },
     tiny: { type: 'boolean', default: false },
     only: { type: 'string', default: 'ingest,export' },
@@ -34,7 +34,8 @@ for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
   try {
     target = await openTarget(name);
     if (parts.has('ingest')) results.push(...(await ingestBenchmarks(target, counts, log)));
-    if (parts.has('export')) results.push(...(await exportBenchmarks(target, counts, log)));
+    if (parts.has('export') && !target.ingestOnly)
+      results.push(...(await exportBenchmarks(target, counts, log)));
   } finally {
     await target?.dispose();
   }

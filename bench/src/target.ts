@@ -45,6 +45,8 @@ export interface BenchTarget {
   exportScale?: number;
   /** Batched-ingest counts are multiplied by this (replays on FerretDB scan the collection). */
   ingestScale?: number;
+  /** Only ingest is measured (a variant whose setting cannot change how exports read). */
+  ingestOnly?: boolean;
   /** Runs once the export data is loaded, before any export is measured. */
   afterExportLoad?(location: string): Promise<void>;
   dispose(): Promise<void>;

@@ -5,12 +5,16 @@ import { expect, it } from 'vitest';
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 // The benchmark is not part of the test run; this only proves its code still runs, at tiny counts.
-it('runs the benchmark end to end on SQLite with tiny counts and prints the table', async () => {
-  const result = await runTypeScriptProcess(main, ['--tiny', '--adapters', 'sqlite']);
+it('runs the benchmark end to end on SQLite (both synchronous settings) with tiny counts and prints the table', async () => {
+  const result = await runTypeScriptProcess(main, ['--tiny', '--adapters', 'sqlite,sqlite-normal']);
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout).toMatch(
     /\| sqlite \| batched ingest, 2,000 events \(1,000\/batch\) \| [\d,]+ events\/s/,
   );
   expect(result.stdout).toMatch(/\| sqlite \| CSV export, 2,000 events \| [\d,]+ rows\/s/);
   expect(result.stdout).toMatch(/export peak RSS growth/);
+  expect(result.stdout).toMatch(
+    /\| sqlite-normal \| single ingest, 50 sequential events \| [\d,]+ events\/s/,
+  );
+  expect(result.stdout).not.toMatch(/\| sqlite-normal \| CSV export/);
 }, 300_000);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sqliteStore } from '@auditkit/adapter-sqlite';
+import { type SqliteSynchronous, sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
 import Database from 'better-sqlite3';
 import { csvCell, RAW_CSV_HEADER } from '../raw-csv.js';
@@ -9,20 +9,28 @@ import { type BenchTarget, RAW_COLUMNS, type RawDriver, type RawRow, rawValues }
 
 const values = (row: RawRow) => rawValues(row, (date) => date.getTime());
 
-/** SQLite files in WAL mode, the way an application would open them. */
-export function sqliteTarget(): BenchTarget {
+/**
+ * SQLite files in WAL mode. `synchronous` is set the same on both sides: `full` (AuditKit's
+ * default, a sync per commit, durable) or `normal` (the `sqlite-normal` target: syncs only at
+ * checkpoints, faster, loses acknowledged writes on a power loss).
+ */
+export function sqliteTarget(synchronous: SqliteSynchronous = 'full'): BenchTarget {
   const directory = mkdtempSync(join(tmpdir(), 'auditkit-bench-sqlite-'));
   let files = 0;
   return {
-    name: 'sqlite',
+    name: synchronous === 'full' ? 'sqlite' : 'sqlite-normal',
     exportModes: ['auditkit', 'raw-keyset'],
+    // Exports only read; `synchronous` governs commits.
+    ingestOnly: synchronous !== 'full',
     async freshAuditLog() {
       const location = join(directory, `auditkit-${files++}.db`);
-      return { auditLog: await createAuditLog({ store: sqliteStore({ filename: location }) }), location };
+      const store = sqliteStore({ filename: location, synchronous });
+      return { auditLog: await createAuditLog({ store }), location };
     },
     async freshRawDriver(): Promise<RawDriver> {
       const db = new Database(join(directory, `raw-${files++}.db`));
       db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
       db.exec(`create table events (id text primary key, organization_id text not null, idempotency_key text not null,
         action text not null, version integer not null, occurred_at integer not null, received_at integer not null,
         actor_type text not null, actor_id text not null, actor_name text, actor_metadata text, targets text not null,

@@ -19,14 +19,29 @@ export type SqliteStoreOptions =
       filename: string;
       /** How long a write waits for another process's lock, in ms. Default 5000. */
       busyTimeoutMs?: number;
+      /**
+       * When a commit reaches the disk. `'full'` (the default) syncs the write-ahead log on every
+       * commit: an event `createEvent` acknowledged survives a power loss or an OS crash.
+       * `'normal'` syncs only at checkpoints: writes are several times faster on most disks
+       * (`pnpm bench`, docs/benchmarks.md), the database stays consistent, but events acknowledged
+       * since the last checkpoint can vanish when the machine (not just the process) goes down.
+       * Choose it only when losing recently acknowledged audit events is acceptable.
+       */
+      synchronous?: SqliteSynchronous;
     }
   | {
       /**
        * A better-sqlite3 `Database` the application opened. AuditKit never closes it and leaves
-       * its pragmas (journal mode, busy timeout) as the application set them.
+       * its pragmas (journal mode, busy timeout, `synchronous`) as the application set them: the
+       * connection is shared with the application's own data. In WAL mode better-sqlite3's
+       * default `synchronous=NORMAL` can lose acknowledged events on a power loss; run
+       * `database.pragma('synchronous = FULL')` for durable audit events.
        */
       database: SqliteDatabase;
     };
+
+/** The `synchronous` settings {@link sqliteStore} offers; see `SqliteStoreOptions`. */
+export type SqliteSynchronous = 'full' | 'normal';
 
 /** What {@link SqliteStoreOptions} may hold, checked when `sqliteStore` is called. */
 const SQLITE_STORE_OPTIONS: OptionsSpec = {
@@ -36,13 +51,17 @@ const SQLITE_STORE_OPTIONS: OptionsSpec = {
       accepts: (value) => typeof value === 'string',
     },
     busyTimeoutMs: { expected: 'a whole number of milliseconds, 0 or more', accepts: isNonNegativeInteger },
+    synchronous: {
+      expected: '"full" or "normal"',
+      accepts: (value) => value === 'full' || value === 'normal',
+    },
     database: {
       expected: 'a better-sqlite3 Database (an object with prepare() and pragma())',
       accepts: hasMethods('prepare', 'pragma'),
     },
   },
   exactlyOneOf: [['filename', 'database']],
-  onlyWith: { busyTimeoutMs: 'filename' },
+  onlyWith: { busyTimeoutMs: 'filename', synchronous: 'filename' },
   renamed: { path: 'filename', file: 'filename', url: 'filename', db: 'database' },
 };
 
@@ -67,10 +86,17 @@ async function enableWal(
   }
 }
 
-async function openDatabase(filename: string, busyTimeoutMs: number): Promise<SqliteDatabase> {
+async function openDatabase(
+  filename: string,
+  busyTimeoutMs: number,
+  synchronous: SqliteSynchronous,
+): Promise<SqliteDatabase> {
   const { default: Database } = await import('better-sqlite3');
   const database = new Database(filename);
   database.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  // A per-connection setting, not stored in the file: set on every open. better-sqlite3's
+  // default in WAL mode (NORMAL) does not sync commits, so acknowledged events could be lost.
+  database.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   // WAL lets readers (exports) run while another process writes.
   if (filename !== ':memory:' && filename !== '') await enableWal(database, busyTimeoutMs);
   return database as unknown as SqliteDatabase;
@@ -86,13 +112,15 @@ async function openDatabase(filename: string, busyTimeoutMs: number): Promise<Sq
  * import { sqliteStore } from '@auditkit/adapter-sqlite';
  *
  * const auditLog = await createAuditLog({ store: sqliteStore({ filename: 'audit.db' }) });
+ * // Faster, but a power loss can drop recently acknowledged events:
+ * const scratch = sqliteStore({ filename: 'scratch-audit.db', synchronous: 'normal' });
  * ```
  */
 export function sqliteStore(options: SqliteStoreOptions): AuditStore {
   checkOptions('sqliteStore', options, SQLITE_STORE_OPTIONS);
   const owned = 'filename' in options;
   const database = owned
-    ? openDatabase(options.filename, options.busyTimeoutMs ?? 5000)
+    ? openDatabase(options.filename, options.busyTimeoutMs ?? 5000, options.synchronous ?? 'full')
     : Promise.resolve(options.database);
   // A rejected open surfaces from open(); until then it must not count as unhandled.
   database.catch(() => undefined);
