@@ -1,5 +1,5 @@
 // An AuditKit HTTP API on SQLite that the WorkOS Node SDK can talk to.
-// Run with `pnpm --filter @auditkit/example-http-server start` (after `pnpm build`).
+// Run with `pnpm example:http` from the repository root (server and client), or see README.md.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sqliteStore } from '@auditkit/adapter-sqlite';

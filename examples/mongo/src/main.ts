@@ -1,6 +1,6 @@
 // AuditKit on MongoDB, or any server speaking its protocol (FerretDB: `node scripts/mongo-server.mjs
 // start`). MONGODB_URL names the server, the local default below otherwise.
-// Run with `pnpm --filter @auditkit/example-mongo start` (after `pnpm build`).
+// Run with `pnpm example:mongo` from the repository root: it starts a FerretDB of its own.
 import { join } from 'node:path';
 import { mongoStore } from '@auditkit/adapter-mongo';
 import { createAuditLog } from '@auditkit/core';

@@ -1,5 +1,5 @@
 // AuditKit on PostgreSQL. Needs a running server: DATABASE_URL, or the local default below.
-// Run with `pnpm --filter @auditkit/example-postgres start` (after `pnpm build`).
+// Run with `pnpm example:postgres` from the repository root: it starts the local server when it is down.
 import { join } from 'node:path';
 import { postgresStore } from '@auditkit/adapter-postgres';
 import { createAuditLog } from '@auditkit/core';
