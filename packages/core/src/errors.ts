@@ -19,10 +19,47 @@ export type AuditKitErrorCode =
   | 'export_timeout'
   | 'storage_error';
 
-/** One broken rule: where (`path`, e.g. `targets[0].metadata.plan`) and what. */
+/**
+ * Which rule a detail broke, for programs: stable, unlike the English `message`. An API layer
+ * maps these (and `path`), never the message text.
+ *
+ * - `required`: missing. `invalid_type`: present with the wrong type. `unknown_field`: a
+ *   field the object does not have. `invalid_format`: text or a date not in the required form.
+ * - `invalid_value`: any other value the rule does not allow (a negative limit, NUL in text).
+ * - `too_small`, `too_big`: a size, length, count or number out of bounds.
+ * - `range_order`: a range's end is not after its start.
+ * - `unknown_action`, `unknown_version`: no schema (version) is configured for the event.
+ * - `undeclared_target`: a target type the event's schema does not declare.
+ * - `schema_mismatch`: metadata that breaks the declared JSON Schema.
+ * - `duplicate`: a value given twice where each must be unique.
+ * - `key_reused`: an idempotency key already used for different content.
+ * - `invalid_cursor`, `conflicting_options`: paging cursors not of this list, or given together.
+ */
+export type AuditKitErrorDetailCode =
+  | 'required'
+  | 'invalid_type'
+  | 'unknown_field'
+  | 'invalid_format'
+  | 'invalid_value'
+  | 'too_small'
+  | 'too_big'
+  | 'range_order'
+  | 'unknown_action'
+  | 'unknown_version'
+  | 'undeclared_target'
+  | 'schema_mismatch'
+  | 'duplicate'
+  | 'key_reused'
+  | 'invalid_cursor'
+  | 'conflicting_options';
+
+/** One broken rule: where (`path`, e.g. `targets[0].metadata.plan`), which rule (`code`) and what. */
 export interface AuditKitErrorDetail {
   /** Dotted path inside the event (or request), `''` for the value itself. */
   path: string;
+  /** The rule, machine-readable; see {@link AuditKitErrorDetailCode}. */
+  code: AuditKitErrorDetailCode;
+  /** The rule in English, for people; its wording may change between versions. */
   message: string;
   /** Position in the batch, for errors from `createEvents`. */
   index?: number;

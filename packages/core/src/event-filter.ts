@@ -70,7 +70,7 @@ function parseBound(value: unknown, name: string): Date {
   if (parsed.success) return parsed.data;
   const reason = value === undefined ? 'is required' : (parsed.error.issues[0]?.message ?? 'is invalid');
   throw new AuditKitError('invalid_export_range', `Invalid range: ${name} ${reason}`, {
-    errors: [{ path: name, message: reason }],
+    errors: [{ path: name, code: value === undefined ? 'required' : 'invalid_format', message: reason }],
   });
 }
 
@@ -81,7 +81,7 @@ function toFilter(
   const { organizationId, actions, actorNames, actorIds, targets } = request;
   if (range.rangeStart && range.rangeEnd && range.rangeStart.getTime() >= range.rangeEnd.getTime()) {
     throw new AuditKitError('invalid_export_range', 'Invalid range: rangeStart must be before rangeEnd', {
-      errors: [{ path: 'rangeEnd', message: 'must be after rangeStart' }],
+      errors: [{ path: 'rangeEnd', code: 'range_order', message: 'must be after rangeStart' }],
     });
   }
   return Object.fromEntries(

@@ -48,14 +48,22 @@ export class EventIntake {
     checkOrganizationId(organizationId);
     if (!Array.isArray(items)) {
       throw new AuditKitError('invalid_request', 'createEvents expects an array of events', {
-        errors: [{ path: '', message: 'must be an array' }],
+        errors: [{ path: '', code: 'invalid_type', message: 'must be an array' }],
       });
     }
     if (items.length > this.#options.limits.maxBatchSize) {
       throw new AuditKitError(
         'invalid_audit_log_event',
         `A batch holds at most ${this.#options.limits.maxBatchSize} events, got ${items.length}`,
-        { errors: [{ path: '', message: `must hold at most ${this.#options.limits.maxBatchSize} events` }] },
+        {
+          errors: [
+            {
+              path: '',
+              code: 'too_big',
+              message: `must hold at most ${this.#options.limits.maxBatchSize} events`,
+            },
+          ],
+        },
       );
     }
     if (items.length === 0) return [];
@@ -104,17 +112,18 @@ export class EventIntake {
       if (idempotencyKey !== undefined && !isValidKey(idempotencyKey)) {
         at({
           path: 'idempotencyKey',
+          code: 'invalid_value',
           message: `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
         });
       }
       const oversize = oversizeReason(event, this.#options.limits.maxEventBytes);
       if (oversize) {
-        at({ path: '', message: oversize });
+        at({ path: '', code: 'too_big', message: oversize });
         continue;
       }
       const parsed = this.#inputSchema.safeParse(event);
       if (!parsed.success) {
-        for (const detail of issueDetails(this.#inputSchema, parsed.error.issues)) at(detail);
+        for (const detail of issueDetails(this.#inputSchema, parsed.error.issues, event)) at(detail);
         continue;
       }
       const normalized = normalize(parsed.data);
@@ -134,12 +143,14 @@ export class EventIntake {
       ? [
           {
             path: 'action',
+            code: 'unknown_action',
             message: `no schema is configured for action "${event.action}"; call createSchema first`,
           },
         ]
       : [
           {
             path: 'version',
+            code: 'unknown_version',
             message: `schema "${event.action}" has no version ${event.version} (latest is ${latest})`,
           },
         ];
@@ -200,7 +211,13 @@ export function checkOrganizationId(organizationId: unknown): asserts organizati
       'invalid_request',
       'organizationId must be a non-empty string of at most 255 characters',
       {
-        errors: [{ path: 'organizationId', message: 'must be a non-empty string of at most 255 characters' }],
+        errors: [
+          {
+            path: 'organizationId',
+            code: 'invalid_value',
+            message: 'must be a non-empty string of at most 255 characters',
+          },
+        ],
       },
     );
   }
@@ -220,6 +237,7 @@ function invalidEventError(errors: AuditKitErrorDetail[], count: number, single:
 function conflictError(indexes: number[], rows: EventRow[], single: boolean): AuditKitError {
   const errors = indexes.map((index) => ({
     path: 'idempotencyKey',
+    code: 'key_reused' as const,
     message: `key "${rows[index]?.idempotencyKey}" was already used for an event with different content`,
     ...(single ? {} : { index }),
   }));

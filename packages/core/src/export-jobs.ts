@@ -108,7 +108,7 @@ export class ExportJobs {
     const format = options.format ?? 'csv';
     if (format !== 'csv' && format !== 'ndjson') {
       throw new AuditKitError('invalid_request', 'Invalid export options: format must be "csv" or "ndjson"', {
-        errors: [{ path: 'format', message: 'must be "csv" or "ndjson"' }],
+        errors: [{ path: 'format', code: 'invalid_value', message: 'must be "csv" or "ndjson"' }],
       });
     }
     const now = this.#now();
@@ -129,7 +129,13 @@ export class ExportJobs {
   async get(id: string): Promise<AuditLogExport> {
     if (typeof id !== 'string' || id.length === 0 || id.length > 255 || !isStorableText(id)) {
       throw new AuditKitError('invalid_request', 'getExport expects an export id', {
-        errors: [{ path: 'id', message: 'must be a non-empty string of at most 255 storable characters' }],
+        errors: [
+          {
+            path: 'id',
+            code: 'invalid_value',
+            message: 'must be a non-empty string of at most 255 storable characters',
+          },
+        ],
       });
     }
     const record = await this.#store.getExport(id);

@@ -4,6 +4,7 @@ export {
   AuditKitError,
   type AuditKitErrorCode,
   type AuditKitErrorDetail,
+  type AuditKitErrorDetailCode,
   isAuditKitError,
   toStorageError,
   withStorageErrors,

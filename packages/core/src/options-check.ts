@@ -67,7 +67,7 @@ export function checkOptions(factory: string, value: unknown, spec: OptionsSpec)
       'invalid_request',
       `${factory} expects an options object, got ${describe(value)}`,
       {
-        errors: [{ path: '', message: 'must be an options object' }],
+        errors: [{ path: '', code: 'invalid_type', message: 'must be an options object' }],
       },
     );
   }
@@ -91,20 +91,32 @@ function problems(
     const rule = Object.hasOwn(spec.options, key) ? spec.options[key] : undefined;
     if (!rule) {
       const kind = prefix === '' ? `option of ${factory}` : `option of \`${prefix.slice(0, -1)}\``;
-      errors.push({ path: at(key), message: unknownKeyMessage(key, known, kind, spec.renamed) });
+      errors.push({
+        path: at(key),
+        code: 'unknown_field',
+        message: unknownKeyMessage(key, known, kind, spec.renamed),
+      });
       continue;
     }
     const option = value[key];
     if (option === undefined) continue;
     if (!rule.accepts(option)) {
-      errors.push({ path: at(key), message: `must be ${rule.expected}, got ${describe(option)}` });
+      errors.push({
+        path: at(key),
+        code: 'invalid_value',
+        message: `must be ${rule.expected}, got ${describe(option)}`,
+      });
     } else if (rule.fields && isPlainObject(option)) {
       errors.push(...problems(option, rule.fields, `${at(key)}.`, factory));
     }
   }
   for (const name of spec.required ?? []) {
     if (!given(name))
-      errors.push({ path: at(name), message: `is required: ${spec.options[name]?.expected}` });
+      errors.push({
+        path: at(name),
+        code: 'required',
+        message: `is required: ${spec.options[name]?.expected}`,
+      });
   }
   for (const group of spec.exactlyOneOf ?? []) {
     const present = group.filter(given);
@@ -112,13 +124,18 @@ function problems(
     const names = group.map((name) => `\`${at(name)}\``).join(' or ');
     errors.push({
       path: at(present[1] ?? group[0] ?? ''),
+      code: present.length === 0 ? 'required' : 'conflicting_options',
       message:
         present.length === 0 ? `is missing: pass ${names}` : `cannot be combined: pass ${names}, not both`,
     });
   }
   for (const [name, partner] of Object.entries(spec.onlyWith ?? {})) {
     if (given(name) && !given(partner)) {
-      errors.push({ path: at(name), message: `applies only together with \`${at(partner)}\`` });
+      errors.push({
+        path: at(name),
+        code: 'conflicting_options',
+        message: `applies only together with \`${at(partner)}\``,
+      });
     }
   }
   return errors;

@@ -48,7 +48,7 @@ export const paginationShape = {
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const errors = issueDetails(schema, parsed.error.issues);
+  const errors = issueDetails(schema, parsed.error.issues, value);
   const summary = errors.map((error) => `${error.path || what} ${error.message}`).join('; ');
   throw new AuditKitError('invalid_request', `Invalid ${what}: ${summary}`, { errors });
 }
@@ -72,7 +72,7 @@ export function decodeCursor<T>(kind: string, cursor: string, guard: z.ZodType<T
     // fall through: every malformed cursor gets the same clear error
   }
   throw new AuditKitError('invalid_request', `Invalid cursor "${cursor}": it was not returned by this list`, {
-    errors: [{ path: 'cursor', message: 'is not a cursor of this list' }],
+    errors: [{ path: 'cursor', code: 'invalid_cursor', message: 'is not a cursor of this list' }],
   });
 }
 
@@ -93,7 +93,7 @@ export function planPage<P>(
 ): PagePlan<P> {
   if (options.before !== undefined && options.after !== undefined) {
     throw new AuditKitError('invalid_request', 'Invalid pagination: give "before" or "after", not both', {
-      errors: [{ path: 'before', message: 'cannot be combined with "after"' }],
+      errors: [{ path: 'before', code: 'conflicting_options', message: 'cannot be combined with "after"' }],
     });
   }
   const backwards = options.before !== undefined;

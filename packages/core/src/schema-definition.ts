@@ -189,7 +189,7 @@ const definitionInput = z.strictObject({
 export function normalizeSchemaDefinition(input: unknown): SchemaDefinition {
   const parsed = definitionInput.safeParse(input);
   if (!parsed.success) {
-    const errors = issueDetails(definitionInput, parsed.error.issues);
+    const errors = issueDetails(definitionInput, parsed.error.issues, input);
     const first = errors[0];
     throw new AuditKitError(
       'invalid_request',
@@ -205,7 +205,9 @@ export function normalizeSchemaDefinition(input: unknown): SchemaDefinition {
         'invalid_request',
         `Invalid schema definition: target type "${target.type}" is declared twice`,
         {
-          errors: [{ path: 'targets', message: `target type "${target.type}" is declared twice` }],
+          errors: [
+            { path: 'targets', code: 'duplicate', message: `target type "${target.type}" is declared twice` },
+          ],
         },
       );
     }

@@ -22,6 +22,7 @@ function metadataErrors(
   if (result.success) return [];
   return result.error.issues.map((issue) => ({
     path: formatPath([...path, ...(issue.path as (string | number)[])]),
+    code: 'schema_mismatch' as const,
     message: `${issue.message} (schema ${describeSlot(path)})`,
   }));
 }
@@ -51,6 +52,7 @@ export function compileSchemaValidator(schema: AuditLogSchema): SchemaValidator 
       if (!targetValidators.has(target.type)) {
         errors.push({
           path: formatPath(['targets', index, 'type']),
+          code: 'undeclared_target',
           message: `target type "${target.type}" is not declared by schema "${schema.action}" version ${schema.version} (declared: ${declaredTypes})`,
         });
         return;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { unknownKeyMessage } from './did-you-mean.js';
-import type { AuditKitErrorDetail } from './errors.js';
+import type { AuditKitErrorDetail, AuditKitErrorDetailCode } from './errors.js';
 import { formatPath } from './text-rules.js';
 
 type Schema = z.core.$ZodType;
@@ -49,22 +49,60 @@ function knownKeysAt(schema: Schema, path: readonly PropertyKey[]): string[] {
  * @example
  * ```ts
  * const parsed = schema.safeParse({ occurred_at: '2024-01-01' });
- * if (!parsed.success) issueDetails(schema, parsed.error.issues);
- * // [{ path: 'occurred_at', message: 'is not a known field; did you mean `occurredAt`?' }, { path: 'occurredAt', message: 'is required' }, …]
+ * if (!parsed.success) issueDetails(schema, parsed.error.issues, input);
+ * // [{ path: 'occurred_at', code: 'unknown_field', message: 'is not a known field; did you mean `occurredAt`?' },
+ * //  { path: 'occurredAt', code: 'required', message: 'is required' }, …]
  * ```
  */
-export function issueDetails(schema: Schema, issues: readonly z.core.$ZodIssue[]): AuditKitErrorDetail[] {
+export function issueDetails(
+  schema: Schema,
+  issues: readonly z.core.$ZodIssue[],
+  input?: unknown,
+): AuditKitErrorDetail[] {
   const unknown: AuditKitErrorDetail[] = [];
   const other: AuditKitErrorDetail[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, issue.path);
       for (const key of issue.keys) {
-        unknown.push({ path: formatPath([...issue.path, key]), message: unknownKeyMessage(key, known) });
+        unknown.push({
+          path: formatPath([...issue.path, key]),
+          code: 'unknown_field',
+          message: unknownKeyMessage(key, known),
+        });
       }
     } else {
-      other.push({ path: formatPath(issue.path), message: issue.message });
+      other.push({ path: formatPath(issue.path), code: codeOfIssue(issue, input), message: issue.message });
     }
   }
   return [...unknown, ...other];
+}
+
+/**
+ * The machine-readable code of a zod issue. `input` is the value that was parsed: an issue
+ * about a field it does not hold is `required`, whatever rule zod reports.
+ */
+function codeOfIssue(issue: z.core.$ZodIssue, input: unknown): AuditKitErrorDetailCode {
+  if (valueAt(input, issue.path) === undefined) return 'required';
+  switch (issue.code) {
+    case 'invalid_type':
+      return 'invalid_type';
+    case 'too_big':
+      return 'too_big';
+    case 'too_small':
+      return 'too_small';
+    case 'invalid_format':
+      return 'invalid_format';
+    default:
+      return 'invalid_value';
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const segment of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[segment];
+  }
+  return value;
 }

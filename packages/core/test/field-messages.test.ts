@@ -25,9 +25,10 @@ it('names an unknown event field and the field it probably meant, instead of an 
   expect(error.code).toBe('invalid_audit_log_event');
   expect(error.errors[0]).toEqual({
     path: 'occurred_at',
+    code: 'unknown_field',
     message: 'is not a known field; did you mean `occurredAt`?',
   });
-  expect(error.errors).toContainEqual({ path: 'occurredAt', message: 'is required' });
+  expect(error.errors).toContainEqual({ path: 'occurredAt', code: 'required', message: 'is required' });
   expect(error.message).toBe(
     'Invalid audit log event: occurred_at is not a known field; did you mean `occurredAt`?',
   );
@@ -45,7 +46,12 @@ it('names unknown nested fields by their full path, in batches with their index'
     ]),
   );
   expect(error.errors).toEqual([
-    { path: 'context.user_agent', message: 'is not a known field; did you mean `userAgent`?', index: 1 },
+    {
+      path: 'context.user_agent',
+      code: 'unknown_field',
+      message: 'is not a known field; did you mean `userAgent`?',
+      index: 1,
+    },
   ]);
   await auditLog.close();
 });

@@ -27,6 +27,7 @@ it('rejects a mistyped createAuditLog option at call time with invalid_request n
   expect(error.errors).toEqual([
     {
       path: 'requireSchema',
+      code: 'unknown_field',
       message: 'is not a known option of createAuditLog; did you mean `requireSchemas`?',
     },
   ]);

@@ -1,24 +1,36 @@
-import { type AuditKitErrorDetail, isAuditKitError } from '@auditkit/core';
-import { fieldToWire, InvalidEventError, messageToWire, WireFormatError } from './wire-format.js';
+import { type AuditKitError, type AuditKitErrorDetail, isAuditKitError } from '@auditkit/core';
+import {
+  fieldToPointer,
+  fieldToWire,
+  InvalidEventError,
+  WireFormatError,
+  type WireProblem,
+} from './wire-format.js';
 
 /**
- * One broken rule in an error body, with the field named as it is on the wire (`occurred_at`).
+ * One broken rule in an error body, the WorkOS spec's way: `field` as it is on the wire
+ * (`occurred_at`), `code` the rule (`required`, `unknown_field`, `too_big`, …), and, on 400
+ * invalid-event responses, `instancePath` (a JSON Pointer into the event). `message` is
+ * AuditKit's readable line.
  *
  * @example
  * ```ts
- * const detail: WireErrorDetail = { field: 'targets[0].metadata.planTier', message: 'must be a string' };
+ * const detail: WireErrorDetail = {
+ *   instancePath: '/targets/0/metadata/planTier',
+ *   field: 'targets[0].metadata.planTier',
+ *   code: 'schema_mismatch',
+ *   message: 'must be a string',
+ * };
  * ```
  */
 export interface WireErrorDetail {
+  /** JSON Pointer into the event; on 400 `invalid_audit_log_event` responses. */
+  instancePath?: string;
   field: string;
+  code: string;
   message: string;
   /** Position in a batch. */
   index?: number;
-  /**
-   * The requirement as one readable line. Present on 422 responses only: the WorkOS SDK's
-   * `UnprocessableEntityException` builds its message from the `code` of each error.
-   */
-  code?: string;
 }
 
 /**
@@ -92,50 +104,80 @@ export interface FailureContext {
   path: string;
 }
 
+/** The WorkOS spec's code for an export range that is missing, invalid or out of order. */
+export const EXPORT_RANGE_CODE = 'invalid_audit_log_export_range_date';
+
 /**
  * Turns anything thrown while handling a request into the response the WorkOS SDK expects.
- * Failures that are not the client's fault become an opaque 500 — their details go to
- * `onUnexpected` (the server log), never to the client.
+ * Messages are built here from each detail's `code` and wire `field`, never by rewriting
+ * AuditKit's English text, so rewording a message in core cannot change the API. Failures that
+ * are not the client's fault become an opaque 500 — their details go to `onUnexpected` (the
+ * server log), never to the client.
  */
 export function errorResponse(error: unknown, onUnexpected: (error: unknown) => void): Response {
   if (error instanceof HttpError) return fromHttpError(error);
-  if (error instanceof InvalidEventError) {
-    return fromHttpError(
-      new HttpError(400, 'invalid_audit_log_event', error.message, { details: error.problems }),
-    );
-  }
-  if (error instanceof WireFormatError) {
-    return fromHttpError(unprocessable('invalid_request', error.message, error.problems));
-  }
+  if (error instanceof InvalidEventError) return fromHttpError(invalidEvent(error.problems));
+  if (error instanceof WireFormatError)
+    return fromHttpError(validationFailed('invalid_request', error.problems));
   if (isAuditKitError(error)) {
-    const details = error.errors.map(detailToWire);
-    switch (error.code) {
-      case 'invalid_audit_log_event':
-        return fromHttpError(new HttpError(400, error.code, messageToWire(error.message), { details }));
-      case 'idempotency_conflict':
-        return fromHttpError(new HttpError(409, error.code, messageToWire(error.message), { details }));
-      case 'invalid_request':
-      case 'invalid_export_range':
-        return fromHttpError(unprocessable(error.code, messageToWire(error.message), details));
-      case 'not_found':
-        return fromHttpError(new HttpError(404, error.code, error.message));
-      case 'storage_error':
-        break;
-    }
+    const response = fromAuditKitError(error);
+    if (response !== undefined) return fromHttpError(response);
   }
   onUnexpected(error);
   return jsonResponse(500, { message: 'Internal server error', code: 'internal_error' } satisfies ErrorBody);
 }
 
-/** A 422 whose details carry the `code` line the SDK prints. */
-function unprocessable(code: string, message: string, details: WireErrorDetail[] = []): HttpError {
-  return new HttpError(422, code, message, {
-    details: details.map((detail) => ({ ...detail, code: `${detail.field || 'request'} ${detail.message}` })),
+function fromAuditKitError(error: AuditKitError): HttpError | undefined {
+  const details = error.errors.map(detailToWire);
+  switch (error.code) {
+    case 'invalid_audit_log_event':
+      return invalidEvent(details);
+    case 'invalid_export_range':
+      // The spec answers a bad export range with 400 and its own code.
+      return new HttpError(400, EXPORT_RANGE_CODE, `Invalid date range: ${summary(details)}`, { details });
+    case 'idempotency_conflict':
+      return new HttpError(409, error.code, `Idempotency conflict: ${summary(details)}; nothing was stored`, {
+        details,
+      });
+    case 'invalid_request':
+      return validationFailed(error.code, details);
+    case 'not_found':
+      return new HttpError(404, error.code, error.message);
+    case 'storage_error':
+      return undefined;
+  }
+}
+
+/** 400 `invalid_audit_log_event`: each entry also names its place as the spec's `instancePath`. */
+function invalidEvent(details: readonly WireErrorDetail[] | readonly WireProblem[]): HttpError {
+  const withPointers = details.map((detail) => ({ instancePath: fieldToPointer(detail.field), ...detail }));
+  return new HttpError(400, 'invalid_audit_log_event', `Invalid audit log event: ${summary(details)}`, {
+    details: withPointers,
   });
 }
 
+/** 422 "Validation failed", the spec's `errors: [{ field, code }]` plus our message. */
+function validationFailed(code: string, details: readonly WireErrorDetail[]): HttpError {
+  return new HttpError(422, code, `Validation failed: ${summary(details)}`, { details: [...details] });
+}
+
+/** The first broken rule as one line, `field message`. */
+function summary(details: readonly WireErrorDetail[]): string {
+  const first = details[0];
+  if (first === undefined) return 'invalid';
+  return `${first.field || 'request'} ${first.message}`;
+}
+
+/**
+ * A detail of AuditKit on the wire. Its path is renamed segment by segment; its message is
+ * taken as it is, except where the rule names another field, which is named here on the wire.
+ */
 function detailToWire(detail: AuditKitErrorDetail): WireErrorDetail {
-  const wire: WireErrorDetail = { field: fieldToWire(detail.path), message: messageToWire(detail.message) };
+  const wire: WireErrorDetail = {
+    field: fieldToWire(detail.path),
+    code: detail.code ?? 'invalid_value',
+    message: detail.code === 'range_order' ? 'must be after range_start' : detail.message,
+  };
   if (detail.index !== undefined) wire.index = detail.index;
   return wire;
 }

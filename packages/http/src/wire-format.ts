@@ -1,4 +1,5 @@
 import type {
+  AuditKitErrorDetailCode,
   AuditLogAction,
   AuditLogEvent,
   AuditLogExport,
@@ -33,12 +34,19 @@ const WIRE_NAMES: Readonly<Record<string, string>> = {
   rowCount: 'row_count',
 };
 
+/** A broken rule of the wire format: the field as sent, the rule's code, and a readable line. */
+export interface WireProblem {
+  field: string;
+  code: AuditKitErrorDetailCode;
+  message: string;
+}
+
 /** A wire request that could not be translated: which fields, and why. */
 export class WireFormatError extends Error {
   override readonly name = 'WireFormatError';
-  readonly problems: { field: string; message: string }[];
+  readonly problems: WireProblem[];
 
-  constructor(what: string, problems: { field: string; message: string }[]) {
+  constructor(what: string, problems: WireProblem[]) {
     const first = problems[0];
     super(`Invalid ${what}: ${first ? `${first.field || 'body'} ${first.message}` : 'malformed'}`);
     this.problems = problems;
@@ -57,15 +65,17 @@ export function fieldToWire(path: string): string {
 }
 
 /**
- * Renames AuditKit field names inside a message, path by path like {@link fieldToWire}.
- * Quoted parts (`key "planTier"`, `action "user.signed_in"`) are the caller's own values and
- * are left alone.
+ * A wire field path (`targets[0].metadata.plan`) as the JSON Pointer the WorkOS API reports
+ * in `instancePath` (`/targets/0/metadata/plan`). Metadata keys cannot hold `.` or `[`, so the
+ * path splits unambiguously.
  */
-export function messageToWire(message: string): string {
-  return message
-    .split(/("[^"]*")/)
-    .map((part, index) => (index % 2 === 1 ? part : part.replace(/[A-Za-z_][\w.[\]-]*/g, fieldToWire)))
-    .join('');
+export function fieldToPointer(field: string): string {
+  if (field === '') return '';
+  const segments = field
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter(Boolean);
+  return segments.map((segment) => `/${segment.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
 type Json = Record<string, unknown>;
@@ -82,16 +92,19 @@ function pick(source: Json, table: Readonly<Record<string, string>>, at: string,
   const out: Json = {};
   for (const [key, value] of Object.entries(source)) {
     const name = Object.hasOwn(table, key) ? table[key] : undefined;
-    if (name === undefined) problems.push({ field: `${at}${key}`, message: 'is not a known field' });
-    else if (value !== undefined) out[name] = value;
+    if (name === undefined) {
+      problems.push({ field: `${at}${key}`, code: 'unknown_field', message: 'is not a known field' });
+    } else if (value !== undefined) out[name] = value;
   }
   return out;
 }
 
-type Problem = { field: string; message: string };
+type Problem = WireProblem;
 
 function requireObject(value: unknown, what: string): Json {
-  if (!isObject(value)) throw new WireFormatError(what, [{ field: '', message: 'must be a JSON object' }]);
+  if (!isObject(value)) {
+    throw new WireFormatError(what, [{ field: '', code: 'invalid_type', message: 'must be a JSON object' }]);
+  }
   return value;
 }
 
@@ -130,9 +143,19 @@ export function eventRequestFromWire(body: unknown): {
     problems,
   );
   if (typeof organizationId !== 'string' || organizationId === '') {
-    problems.push({ field: 'organization_id', message: 'must be a non-empty string' });
+    problems.push({
+      field: 'organization_id',
+      code: organizationId === undefined ? 'required' : 'invalid_value',
+      message: 'must be a non-empty string',
+    });
   }
-  if (!isObject(event)) problems.push({ field: 'event', message: 'must be a JSON object' });
+  if (!isObject(event)) {
+    problems.push({
+      field: 'event',
+      code: event === undefined ? 'required' : 'invalid_type',
+      message: 'must be a JSON object',
+    });
+  }
   if (problems.length > 0 || typeof organizationId !== 'string' || !isObject(event)) {
     throw new WireFormatError('request body', problems);
   }
@@ -188,7 +211,15 @@ export function schemaFromWire(action: string, body: unknown): CreateAuditLogSch
     problems,
   );
   if (definition.action !== undefined && definition.action !== action) {
-    problems.push({ field: 'action', message: `must match the action in the path ("${action}")` });
+    problems.push({
+      field: 'action',
+      code: 'invalid_value',
+      message: `must match the action in the path ("${action}")`,
+    });
+  }
+  // The WorkOS API requires at least one target type (its spec's `minItems: 1`).
+  if (Array.isArray(definition.targets) && definition.targets.length === 0) {
+    problems.push({ field: 'targets', code: 'too_small', message: 'must declare at least one target type' });
   }
   if (isEmptyActorSchema(definition.actor)) delete definition.actor;
   // AuditKit validates the definition at run time; this is only its static type.
@@ -254,10 +285,27 @@ const EXPORT_FIELDS = {
   targets: 'targets',
 };
 
-/** The body of `POST /audit_logs/exports`. */
+/**
+ * The body of `POST /audit_logs/exports`. The deprecated `actors` filter of the WorkOS API
+ * means actor names: its values join `actor_names`.
+ */
 export function exportFiltersFromWire(body: unknown): AuditLogExportFilters {
   const problems: Problem[] = [];
-  const filters = pick(requireObject(body, 'export request'), EXPORT_FIELDS, '', problems);
+  const filters = pick(
+    requireObject(body, 'export request'),
+    { ...EXPORT_FIELDS, actors: 'actors' },
+    '',
+    problems,
+  );
+  if (filters.actors !== undefined) {
+    const { actors, actorNames } = filters;
+    delete filters.actors;
+    if (!Array.isArray(actors) || (actorNames !== undefined && !Array.isArray(actorNames))) {
+      problems.push({ field: 'actors', code: 'invalid_type', message: 'must be an array of strings' });
+    } else {
+      filters.actorNames = [...((actorNames as unknown[] | undefined) ?? []), ...actors];
+    }
+  }
   // AuditKit validates the filters at run time; this is only their static type.
   return finish('export request', problems, filters as unknown as AuditLogExportFilters);
 }
@@ -282,47 +330,141 @@ export function exportToWire(exp: AuditLogExport, state: ExportWireState, url: s
   return wire;
 }
 
-/** The body of `PUT /organizations/:id/audit_logs_retention`. */
+/**
+ * The retention periods WorkOS SDK 11 sends as `retention_period`, in days: `1_MONTH` …
+ * `11_MONTHS` in 30-day steps (30 … 330), then `1_YEAR` … `10_YEARS` in 365-day steps.
+ */
+export const RETENTION_PERIODS: Readonly<Record<string, number>> = Object.freeze(
+  Object.fromEntries([
+    ...Array.from({ length: 11 }, (_, index) => [
+      `${index + 1}_${index === 0 ? 'MONTH' : 'MONTHS'}`,
+      30 * (index + 1),
+    ]),
+    ...Array.from({ length: 10 }, (_, index) => [
+      `${index + 1}_${index === 0 ? 'YEAR' : 'YEARS'}`,
+      365 * (index + 1),
+    ]),
+  ]),
+);
+
+/**
+ * The body of `PUT /organizations/:id/audit_logs_retention`: `retention_period_in_days` (the
+ * WorkOS spec and older SDKs; any positive integer, or `null` to keep events forever) or
+ * `retention_period` (SDK 11: one of {@link RETENTION_PERIODS}). When both are sent they must
+ * name the same number of days.
+ */
 export function retentionFromWire(body: unknown): AuditLogRetention {
   const problems: Problem[] = [];
   const retention = pick(
     requireObject(body, 'retention'),
-    { retention_period_in_days: 'retentionPeriodInDays' },
+    { retention_period_in_days: 'retentionPeriodInDays', retention_period: 'retentionPeriod' },
     '',
     problems,
   );
-  if (!('retentionPeriodInDays' in retention)) {
-    problems.push({ field: 'retention_period_in_days', message: 'is required (a positive integer or null)' });
+  const { retentionPeriod } = retention;
+  if (retentionPeriod !== undefined) {
+    const days = typeof retentionPeriod === 'string' ? RETENTION_PERIODS[retentionPeriod] : undefined;
+    if (days === undefined || !Object.hasOwn(RETENTION_PERIODS, String(retentionPeriod))) {
+      problems.push({
+        field: 'retention_period',
+        code: 'invalid_value',
+        message: 'must be one of 1_MONTH … 11_MONTHS or 1_YEAR … 10_YEARS',
+      });
+    } else if ('retentionPeriodInDays' in retention && retention.retentionPeriodInDays !== days) {
+      problems.push({
+        field: 'retention_period_in_days',
+        code: 'conflicting_options',
+        message: `must equal the days of retention_period (${days}) when both are sent`,
+      });
+    } else {
+      retention.retentionPeriodInDays = days;
+    }
+    delete retention.retentionPeriod;
+  } else if (!('retentionPeriodInDays' in retention)) {
+    problems.push({
+      field: 'retention_period_in_days',
+      code: 'required',
+      message: 'is required (a positive integer or null), or retention_period',
+    });
   }
   // AuditKit validates the period at run time; this is only its static type.
   return finish('retention', problems, retention as unknown as AuditLogRetention);
 }
 
-/** An organization's retention on the wire. */
+/** An organization's retention on the wire, as the spec and every SDK read it. */
 export function retentionToWire(retention: AuditLogRetention): Json {
   return { retention_period_in_days: retention.retentionPeriodInDays };
+}
+
+/**
+ * `GET /organizations/:id/audit_log_configuration`: retention and state. AuditKit has no log
+ * streams yet, so `log_stream` is absent, as the spec has it for an organization without one.
+ */
+export function configurationToWire(organizationId: string, retention: AuditLogRetention): Json {
+  return {
+    organization_id: organizationId,
+    retention_period_in_days: retention.retentionPeriodInDays,
+    state: 'active',
+  };
 }
 
 const PAGE_PARAMS = { limit: 'limit', before: 'before', after: 'after', order: 'order' };
 const LIST_PARAMS = ['actions', 'actor_names', 'actor_ids', 'targets'];
 
-/** Paging query parameters (`limit`, `before`, `after`, `order`). */
-export function paginationFromQuery(query: URLSearchParams): PaginationOptions {
-  return queryToOptions(query, PAGE_PARAMS, [], 'query') as PaginationOptions;
+/** The largest `limit` of the lists the WorkOS API has (actions, schemas): its spec says 1–100. */
+export const WORKOS_MAX_LIMIT = 100;
+
+/**
+ * A list request read from the query, and how to write its page back. `order=normal` (WorkOS:
+ * newest first, with `before` fetching older records and `after` newer ones) is AuditKit's
+ * `desc` with the two cursors swapped, both in the request and in `list_metadata`.
+ */
+export interface ListQuery<T> {
+  options: T;
+  toWire<V>(list: List<V>, item: (value: V) => Json): Json;
+}
+
+function listQuery<T extends PaginationOptions>(options: Json, maxLimit: number | undefined): ListQuery<T> {
+  const problems: Problem[] = [];
+  if (maxLimit !== undefined && typeof options.limit === 'number' && options.limit > maxLimit) {
+    problems.push({ field: 'limit', code: 'too_big', message: `must be between 1 and ${maxLimit}` });
+  }
+  const normal = options.order === 'normal';
+  if (normal) {
+    const { before, after } = options;
+    options.order = 'desc';
+    delete options.before;
+    delete options.after;
+    if (before !== undefined) options.after = before;
+    if (after !== undefined) options.before = after;
+  }
+  finish('query', problems, options);
+  return {
+    // AuditKit validates the options at run time; this is only their static type.
+    options: options as T,
+    toWire: (list, item) => {
+      const wire = listToWire(list, item);
+      if (!normal) return wire;
+      return { ...wire, list_metadata: { before: list.listMetadata.after, after: list.listMetadata.before } };
+    },
+  };
+}
+
+/** Paging query parameters (`limit` 1–100, `before`, `after`, `order` including `normal`). */
+export function paginationFromQuery(query: URLSearchParams): ListQuery<PaginationOptions> {
+  return listQuery(queryToOptions(query, PAGE_PARAMS, [], 'query'), WORKOS_MAX_LIMIT);
 }
 
 /**
- * The query of `GET /audit_logs/events`. List filters repeat their parameter
- * (`actions=a&actions=b`, or `actions[]=a`) because values may contain commas.
+ * The query of `GET /audit_logs/events` (not a WorkOS endpoint: `limit` is AuditKit's 1–1000).
+ * List filters repeat their parameter (`actions=a&actions=b`, or `actions[]=a`) because values
+ * may contain commas.
  */
-export function listEventsFromQuery(query: URLSearchParams): ListEventsOptions {
-  // AuditKit validates the options at run time; this is only their static type.
-  return queryToOptions(
-    query,
-    { ...PAGE_PARAMS, ...EXPORT_FIELDS },
-    LIST_PARAMS,
-    'query',
-  ) as unknown as ListEventsOptions;
+export function listEventsFromQuery(query: URLSearchParams): ListQuery<ListEventsOptions> {
+  return listQuery(
+    queryToOptions(query, { ...PAGE_PARAMS, ...EXPORT_FIELDS }, LIST_PARAMS, 'query'),
+    undefined,
+  );
 }
 
 function queryToOptions(
@@ -337,14 +479,14 @@ function queryToOptions(
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey;
     const name = Object.hasOwn(table, key) ? table[key] : undefined;
     if (name === undefined) {
-      problems.push({ field: rawKey, message: 'is not a known parameter' });
+      problems.push({ field: rawKey, code: 'unknown_field', message: 'is not a known parameter' });
       continue;
     }
     const values = query.getAll(rawKey);
     if (lists.includes(key)) {
       out[name] = [...((out[name] as string[] | undefined) ?? []), ...values];
     } else if (values.length > 1 || rawKey !== key) {
-      problems.push({ field: key, message: 'must be given once' });
+      problems.push({ field: key, code: 'invalid_value', message: 'must be given once' });
     } else {
       const value = values[0] ?? '';
       out[name] = key === 'limit' && /^-?\d+$/.test(value) ? Number(value) : value;

@@ -43,9 +43,10 @@ describe('rate limiting in the handler', () => {
   it('answers 429 with Retry-After, which the SDK surfaces as RateLimitExceededException', async () => {
     api = await startApi({ handler: { rateLimit: { requestsPerSecond: 0.01, burst: 2 } } });
     const admin = api.workos(ADMIN_KEY);
-    await admin.auditLogs.createSchema({ action: 'a.one', targets: [] });
-    await admin.auditLogs.createSchema({ action: 'a.two', targets: [] });
-    const error = await rejectionOf(admin.auditLogs.createSchema({ action: 'a.three', targets: [] }));
+    const targets = [{ type: 'team' }];
+    await admin.auditLogs.createSchema({ action: 'a.one', targets });
+    await admin.auditLogs.createSchema({ action: 'a.two', targets });
+    const error = await rejectionOf(admin.auditLogs.createSchema({ action: 'a.three', targets }));
     expect(error.name).toBe('RateLimitExceededException');
     expect(error.status).toBe(429);
     expect(error.retryAfter).toBe(100);

@@ -146,7 +146,7 @@ describe('request bodies', () => {
     expect(array.status).toBe(422);
     expect(await array.json()).toMatchObject({
       code: 'invalid_request',
-      errors: [{ field: '', message: 'must be a JSON object', code: 'request must be a JSON object' }],
+      errors: [{ field: '', message: 'must be a JSON object', code: 'invalid_type' }],
     });
 
     const empty = await postEvents(api, '');

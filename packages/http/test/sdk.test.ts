@@ -138,9 +138,15 @@ describe('the WorkOS Node SDK against @auditkit/http', () => {
     expect(malformed.name).toBe('BadRequestException');
     expect(malformed.status).toBe(400);
     expect(malformed.code).toBe('invalid_audit_log_event');
+    // The spec's `instancePath`, plus the wire field, the rule's code and a readable message.
     expect(malformed.errors).toEqual([
-      { field: 'version', message: 'must be at least 1' },
-      { field: 'context.location', message: 'must not be empty' },
+      { instancePath: '/version', field: 'version', code: 'too_small', message: 'must be at least 1' },
+      {
+        instancePath: '/context/location',
+        field: 'context.location',
+        code: 'too_small',
+        message: 'must not be empty',
+      },
     ]);
 
     const offSchema = await rejectionOf(
@@ -151,7 +157,12 @@ describe('the WorkOS Node SDK against @auditkit/http', () => {
     );
     expect(offSchema.name).toBe('BadRequestException');
     expect(offSchema.errors).toEqual([
-      { field: 'targets[0].metadata.planTier', message: expect.stringContaining('expected string') },
+      {
+        instancePath: '/targets/0/metadata/planTier',
+        field: 'targets[0].metadata.planTier',
+        code: 'schema_mismatch',
+        message: expect.stringContaining('expected string'),
+      },
     ]);
     expect((await api.auditLog.listEvents({ organizationId: ORG_ACME })).data).toHaveLength(0);
   });
@@ -176,7 +187,14 @@ describe('the WorkOS Node SDK against @auditkit/http', () => {
     expect(await camelCase.json()).toEqual({
       message: 'Invalid audit log event: occurredAt is not a known field',
       code: 'invalid_audit_log_event',
-      errors: [{ field: 'occurredAt', message: 'is not a known field' }],
+      errors: [
+        {
+          instancePath: '/occurredAt',
+          field: 'occurredAt',
+          code: 'unknown_field',
+          message: 'is not a known field',
+        },
+      ],
     });
 
     const badDate = await post({ ...wireEvent, occurred_at: 'yesterday' });
@@ -186,7 +204,7 @@ describe('the WorkOS Node SDK against @auditkit/http', () => {
     expect(body.message).toMatch(/^Invalid audit log event: occurred_at must be an ISO-8601/);
 
     const stored = await post({ ...wireEvent, occurred_at: '2024-05-01T12:00:00.000Z' });
-    expect(stored.status).toBe(201);
+    expect(stored.status).toBe(200);
     expect(stored.headers.get('idempotent-replayed')).toBe('false');
     expect(await stored.json()).toEqual({
       success: true,
@@ -212,7 +230,7 @@ describe('the WorkOS Node SDK against @auditkit/http', () => {
       });
     const first = await replay({ ...wireEvent, occurred_at: '2024-05-02T00:00:00.000Z' });
     const second = await replay({ ...wireEvent, occurred_at: '2024-05-02T00:00:00.000Z' });
-    expect([first.status, second.status]).toEqual([201, 200]);
+    expect([first.status, second.status]).toEqual([200, 200]);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     const [firstBody, secondBody] = (await Promise.all([first.json(), second.json()])) as {
       event: { id: string };
@@ -265,7 +283,7 @@ describe('the WorkOS Node SDK against @auditkit/http', () => {
     });
   });
 
-  it("rejects an export range in the wrong order as the SDK's UnprocessableEntityException", async () => {
+  it("rejects an export range in the wrong order with the spec's 400, the SDK's BadRequestException", async () => {
     const error = await rejectionOf(
       api.workos().auditLogs.createExport({
         organizationId: ORG_ACME,
@@ -273,10 +291,13 @@ describe('the WorkOS Node SDK against @auditkit/http', () => {
         rangeEnd: new Date('2024-01-01'),
       }),
     );
-    expect(error.name).toBe('UnprocessableEntityException');
-    expect(error.status).toBe(422);
-    expect(error.code).toBe('invalid_export_range');
-    expect(error.message).toContain('range_end must be after range_start');
+    expect(error.name).toBe('BadRequestException');
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('invalid_audit_log_export_range_date');
+    expect(error.message).toBe('Invalid date range: range_end must be after range_start');
+    expect(error.errors).toEqual([
+      { field: 'range_end', code: 'range_order', message: 'must be after range_start' },
+    ]);
   });
 
   it("reports an unknown export as the SDK's NotFoundException", async () => {
@@ -398,7 +419,11 @@ describe('the WorkOS Node SDK against @auditkit/http', () => {
     expect(await invalid.json()).toMatchObject({
       code: 'invalid_request',
       errors: [
-        { field: 'retention_period_in_days', code: expect.stringContaining('retention_period_in_days') },
+        {
+          field: 'retention_period_in_days',
+          code: 'too_small',
+          message: 'must be a positive integer or null',
+        },
       ],
     });
   });

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   eventRequestFromWire,
   eventToWire,
+  fieldToPointer,
   fieldToWire,
   InvalidEventError,
   listEventsFromQuery,
-  messageToWire,
   schemaFromWire,
   WireFormatError,
 } from '../src/wire-format.js';
@@ -63,17 +63,14 @@ describe('wire format', () => {
     });
   });
 
-  it('renames error paths and messages up to a metadata segment, and leaves quoted values alone', () => {
+  it('renames error paths up to a metadata segment, and writes them as JSON Pointers', () => {
     expect(fieldToWire('context.userAgent')).toBe('context.user_agent');
     expect(fieldToWire('occurredAt')).toBe('occurred_at');
     expect(fieldToWire('targets[0].metadata.createdAt')).toBe('targets[0].metadata.createdAt');
     expect(fieldToWire('metadata.rangeStart')).toBe('metadata.rangeStart');
-    expect(messageToWire('Invalid range: rangeStart must be before rangeEnd')).toBe(
-      'Invalid range: range_start must be before range_end',
-    );
-    expect(messageToWire('key "occurredAt" of metadata.userAgent is bad; occurredAt is required')).toBe(
-      'key "occurredAt" of metadata.userAgent is bad; occurred_at is required',
-    );
+    expect(fieldToPointer('targets[0].metadata.plan_tier')).toBe('/targets/0/metadata/plan_tier');
+    expect(fieldToPointer('occurred_at')).toBe('/occurred_at');
+    expect(fieldToPointer('')).toBe('');
   });
 
   it('reports unknown and camelCase event fields as an invalid event', () => {
@@ -87,8 +84,8 @@ describe('wire format', () => {
       attempt();
     } catch (error) {
       expect((error as InvalidEventError).problems).toEqual([
-        { field: 'occurredAt', message: 'is not a known field' },
-        { field: 'context.userAgent', message: 'is not a known field' },
+        { field: 'occurredAt', code: 'unknown_field', message: 'is not a known field' },
+        { field: 'context.userAgent', code: 'unknown_field', message: 'is not a known field' },
       ]);
     }
   });
@@ -106,9 +103,13 @@ describe('wire format', () => {
       actor: {
         metadata: { type: 'object', properties: { role: { type: 'string' } }, additionalProperties: false },
       },
-      targets: [],
+      targets: [{ type: 'team' }],
     };
     expect(schemaFromWire('x', withActor)).toEqual({ action: 'x', ...withActor });
+    // The WorkOS spec requires at least one target type.
+    expect(() => schemaFromWire('x', { targets: [] })).toThrow(
+      /targets must declare at least one target type/,
+    );
     expect(() => schemaFromWire('x', { action: 'y', targets: [] })).toThrow(WireFormatError);
   });
 
@@ -116,7 +117,7 @@ describe('wire format', () => {
     const query = new URLSearchParams(
       'organization_id=org_1&actions=a,b&actions=c&actor_ids[]=u1&actor_ids[]=u2&limit=25&range_start=2024-01-01',
     );
-    expect(listEventsFromQuery(query)).toEqual({
+    expect(listEventsFromQuery(query).options).toEqual({
       organizationId: 'org_1',
       actions: ['a,b', 'c'],
       actorIds: ['u1', 'u2'],

@@ -43,7 +43,11 @@ export function principalOf(context: RouteContext): Principal {
 export function assertOrganizationAccess(context: RouteContext, organizationId: unknown): void {
   if (typeof organizationId !== 'string' || organizationId === '') {
     throw new WireFormatError('request', [
-      { field: 'organization_id', message: 'must be a non-empty string' },
+      {
+        field: 'organization_id',
+        code: organizationId === undefined ? 'required' : 'invalid_value',
+        message: 'must be a non-empty string',
+      },
     ]);
   }
   if (!canAccessOrganization(principalOf(context), organizationId)) {

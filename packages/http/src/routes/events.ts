@@ -1,5 +1,5 @@
 import { jsonResponse } from '../http-errors.js';
-import { eventRequestFromWire, eventToWire, listEventsFromQuery, listToWire } from '../wire-format.js';
+import { eventRequestFromWire, eventToWire, listEventsFromQuery } from '../wire-format.js';
 import { assertOrganizationAccess, type Route } from './context.js';
 
 /**
@@ -20,8 +20,10 @@ export const eventRoutes: Route[] = [
         event,
         idempotencyKey === null ? {} : { idempotencyKey },
       );
+      // 200 `{ success: true }` as the WorkOS spec has it, for a new event and a replay alike;
+      // the stored event is an extra field, and the header tells a replay apart.
       return jsonResponse(
-        created.replayed ? 200 : 201,
+        200,
         { success: true, event: eventToWire(created) },
         { 'idempotent-replayed': String(created.replayed) },
       );
@@ -31,9 +33,9 @@ export const eventRoutes: Route[] = [
     method: 'GET',
     path: '/audit_logs/events',
     async handle(context) {
-      const options = listEventsFromQuery(context.url.searchParams);
-      assertOrganizationAccess(context, options.organizationId);
-      return jsonResponse(200, listToWire(await context.auditLog.listEvents(options), eventToWire));
+      const query = listEventsFromQuery(context.url.searchParams);
+      assertOrganizationAccess(context, query.options.organizationId);
+      return jsonResponse(200, query.toWire(await context.auditLog.listEvents(query.options), eventToWire));
     },
   },
 ];

@@ -1,11 +1,5 @@
 import { jsonResponse } from '../http-errors.js';
-import {
-  actionToWire,
-  listToWire,
-  paginationFromQuery,
-  schemaFromWire,
-  schemaToWire,
-} from '../wire-format.js';
+import { actionToWire, paginationFromQuery, schemaFromWire, schemaToWire } from '../wire-format.js';
 import { param, type Route } from './context.js';
 
 /**
@@ -25,17 +19,17 @@ export const schemaRoutes: Route[] = [
     method: 'GET',
     path: '/audit_logs/actions/:action/schemas',
     async handle(context) {
-      const page = paginationFromQuery(context.url.searchParams);
-      const list = await context.auditLog.listSchemas({ ...page, action: param(context, 'action') });
-      return jsonResponse(200, listToWire(list, schemaToWire));
+      const query = paginationFromQuery(context.url.searchParams);
+      const list = await context.auditLog.listSchemas({ ...query.options, action: param(context, 'action') });
+      return jsonResponse(200, query.toWire(list, schemaToWire));
     },
   },
   {
     method: 'GET',
     path: '/audit_logs/actions',
     async handle(context) {
-      const list = await context.auditLog.listActions(paginationFromQuery(context.url.searchParams));
-      return jsonResponse(200, listToWire(list, actionToWire));
+      const query = paginationFromQuery(context.url.searchParams);
+      return jsonResponse(200, query.toWire(await context.auditLog.listActions(query.options), actionToWire));
     },
   },
 ];
