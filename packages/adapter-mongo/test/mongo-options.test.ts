@@ -19,10 +19,12 @@ it('rejects a mistyped option at call time with invalid_request naming it', () =
   expect(error.code).toBe('invalid_request');
   expect(error.errors).toContainEqual({
     path: 'dbname',
+    code: 'unknown_field',
     message: 'is not a known option of mongoStore; did you mean `dbName`?',
   });
   expect(error.errors).toContainEqual({
     path: 'dbName',
+    code: 'required',
     message: 'is required: the name of the database (a non-empty string)',
   });
 });
@@ -32,7 +34,11 @@ it('rejects clientOptions without url, and a client that is not a client', () =>
     mongoStore({ client: 'mongodb://x', dbName: 'audit', clientOptions: {} } as never),
   );
   expect(error.errors).toEqual([
-    { path: 'client', message: 'must be a MongoClient (an object with db()), got string "mongodb://x"' },
-    { path: 'clientOptions', message: 'applies only together with `url`' },
+    {
+      path: 'client',
+      code: 'invalid_value',
+      message: 'must be a MongoClient (an object with db()), got string "mongodb://x"',
+    },
+    { path: 'clientOptions', code: 'conflicting_options', message: 'applies only together with `url`' },
   ]);
 });

@@ -18,7 +18,11 @@ it('rejects a mistyped option at call time with invalid_request naming it', () =
   const error = thrownBy(() => postgresStore({ url: 'postgres://localhost/app', shcema: 'audit' } as never));
   expect(error.code).toBe('invalid_request');
   expect(error.errors).toEqual([
-    { path: 'shcema', message: 'is not a known option of postgresStore; did you mean `schema`?' },
+    {
+      path: 'shcema',
+      code: 'unknown_field',
+      message: 'is not a known option of postgresStore; did you mean `schema`?',
+    },
   ]);
 });
 
@@ -27,6 +31,7 @@ it('points the pg-style `connectionString` at `url`, the name every adapter uses
   expect(error.code).toBe('invalid_request');
   expect(error.errors).toContainEqual({
     path: 'connectionString',
+    code: 'unknown_field',
     message: 'is not a known option of postgresStore; did you mean `url`?',
   });
 });
@@ -36,6 +41,7 @@ it('rejects a pool that is not a pool, saying what was expected', () => {
   expect(error.errors).toEqual([
     {
       path: 'pool',
+      code: 'invalid_value',
       message: 'must be a pg.Pool (an object with connect()), got string "postgres://localhost/app"',
     },
   ]);
