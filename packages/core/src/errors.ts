@@ -34,6 +34,7 @@ export type AuditKitErrorCode =
  * - `duplicate`: a value given twice where each must be unique.
  * - `key_reused`: an idempotency key already used for different content.
  * - `invalid_cursor`, `conflicting_options`: paging cursors not of this list, or given together.
+ * - `timed_out`: a wait ended before what it waited for.
  */
 export type AuditKitErrorDetailCode =
   | 'required'
@@ -51,7 +52,8 @@ export type AuditKitErrorDetailCode =
   | 'duplicate'
   | 'key_reused'
   | 'invalid_cursor'
-  | 'conflicting_options';
+  | 'conflicting_options'
+  | 'timed_out';
 
 /** One broken rule: where (`path`, e.g. `targets[0].metadata.plan`), which rule (`code`) and what. */
 export interface AuditKitErrorDetail {

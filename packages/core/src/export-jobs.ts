@@ -170,7 +170,11 @@ export class ExportJobs {
         throw new AuditKitError(
           'export_timeout',
           `Export "${id}" was still pending after ${timeoutMs} ms; it may still finish: call getExport or waitForExport again`,
-          { errors: [{ path: 'timeoutMs', message: `passed while the export was pending` }] },
+          {
+            errors: [
+              { path: 'timeoutMs', code: 'timed_out', message: `passed while the export was pending` },
+            ],
+          },
         );
       }
       await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));

@@ -144,6 +144,7 @@ function fromAuditKitError(error: AuditKitError): HttpError | undefined {
     case 'not_found':
       return new HttpError(404, error.code, error.message);
     case 'storage_error':
+    case 'export_timeout': // the API never waits for an export, so this is a bug: 500
       return undefined;
   }
 }
