@@ -98,39 +98,179 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
 
 /**
  * An audit log bound to one store. Method names and shapes follow the WorkOS Node SDK's
- * `workos.auditLogs`, plus batch writes, reads, streamed exports and retention.
+ * `workos.auditLogs`, plus batch writes, reads, streamed exports and retention. Every method
+ * rejects with an {@link AuditKitError} (`invalid_*`, `idempotency_conflict`, `not_found`,
+ * `export_timeout` or `storage_error`), never with a bare driver error.
+ *
+ * @example
+ * ```ts
+ * const auditLog: AuditLog = await createAuditLog({ store: memoryStore() });
+ * ```
  */
 export interface AuditLog {
-  /** Validates and stores one event, idempotently; returns the stored event. */
+  /**
+   * Validates and stores one event, idempotently; returns the stored event. A repeated call with
+   * the same `idempotencyKey` and content returns the stored event with `replayed: true`; the same
+   * key with other content rejects with `idempotency_conflict`. Without a key, one is derived
+   * from the content, so an exact retry is stored once.
+   *
+   * @example
+   * ```ts
+   * const event = await auditLog.createEvent('org_123', {
+   *   action: 'user.signed_in',
+   *   occurredAt: new Date(),
+   *   actor: { type: 'user', id: 'user_1' },
+   *   targets: [{ type: 'team', id: 'team_1' }],
+   *   context: { location: '203.0.113.7' },
+   * }, { idempotencyKey: 'signin-7f3a' });
+   * ```
+   */
   createEvent(
     organizationId: string,
     event: CreateAuditLogEventInput,
     options?: CreateAuditLogEventRequestOptions,
   ): Promise<CreatedAuditLogEvent>;
-  /** Validates a batch as a whole and stores all of it or nothing. */
+  /**
+   * Validates a batch (at most `limits.maxBatchSize` events) as a whole and stores all of it or
+   * nothing; returns the stored events in input order. An entry may carry its own key as
+   * `{ event, idempotencyKey }`. Errors name the entry by `index`.
+   *
+   * @example
+   * ```ts
+   * const stored = await auditLog.createEvents('org_123', [first, { event: second, idempotencyKey: 'k2' }]);
+   * ```
+   */
   createEvents(organizationId: string, events: readonly BatchEventInput[]): Promise<CreatedAuditLogEvent[]>;
-  /** Adds a schema version for an action, unless the latest one is identical. */
+  /**
+   * Adds a schema version for an action, unless the latest one is identical (then returns it), so
+   * it can be called at every start-up.
+   *
+   * @example
+   * ```ts
+   * await auditLog.createSchema({ action: 'document.shared', targets: [{ type: 'document' }], metadata: { via: 'string' } });
+   * ```
+   */
   createSchema(schema: CreateAuditLogSchemaInput): Promise<AuditLogSchema>;
+  /**
+   * One page of an action's schema versions, newest first by default.
+   *
+   * @example
+   * ```ts
+   * const { data } = await auditLog.listSchemas({ action: 'user.signed_in', limit: 10 });
+   * ```
+   */
   listSchemas(options: ListSchemasOptions): Promise<List<AuditLogSchema>>;
+  /**
+   * One page of the actions that have a schema, each with its latest schema.
+   *
+   * @example
+   * ```ts
+   * const { data } = await auditLog.listActions({ order: 'asc', limit: 100 });
+   * ```
+   */
   listActions(options?: PaginationOptions): Promise<List<AuditLogAction>>;
-  /** Filtered, cursor-paginated reads of one organization's events. */
+  /**
+   * Filtered, cursor-paginated reads of one organization's events, ordered by `occurredAt`.
+   *
+   * @example
+   * ```ts
+   * const page = await auditLog.listEvents({ organizationId: 'org_123', actions: ['user.signed_in'], limit: 50 });
+   * const next = page.listMetadata.after && (await auditLog.listEvents({ organizationId: 'org_123', after: page.listMetadata.after }));
+   * ```
+   */
   listEvents(options: ListEventsOptions): Promise<List<AuditLogEvent>>;
-  /** Streams matching events as CSV (default) or NDJSON text chunks, oldest first. */
+  /**
+   * Streams matching events as CSV (default) or NDJSON text chunks, oldest first, with memory
+   * flat at any size.
+   *
+   * @example
+   * ```ts
+   * import { createWriteStream } from 'node:fs';
+   * import { Readable } from 'node:stream';
+   * import { pipeline } from 'node:stream/promises';
+   *
+   * const chunks = auditLog.exportEvents({ organizationId: 'org_123', rangeStart, rangeEnd }, { format: 'ndjson' });
+   * await pipeline(Readable.from(chunks), createWriteStream('events.ndjson'));
+   * ```
+   */
   exportEvents(filters: AuditLogExportFilters, options?: ExportEventsOptions): AsyncIterable<string>;
-  /** Starts writing an export file in the background; returns the `pending` export. */
+  /**
+   * Starts writing an export file in the background of this process; returns the `pending`
+   * export at once. Follow it with {@link AuditLog.getExport} or {@link AuditLog.waitForExport}.
+   *
+   * @example
+   * ```ts
+   * const job = await auditLog.createExport({ organizationId: 'org_123', rangeStart, rangeEnd });
+   * ```
+   */
   createExport(filters: AuditLogExportFilters, options?: CreateExportOptions): Promise<AuditLogExport>;
+  /**
+   * The export's current state. A `pending` export whose producing process stopped reporting
+   * progress is returned as `error`. Rejects with `not_found` for an unknown id.
+   *
+   * @example
+   * ```ts
+   * const current = await auditLog.getExport(job.id);
+   * if (current.state === 'ready') console.log(current.path);
+   * ```
+   */
   getExport(id: string): Promise<AuditLogExport>;
   /**
    * Polls until the export is `ready` or `error` and returns it. When `timeoutMs` (default 60 s)
    * passes first, rejects with `AuditKitError` code `export_timeout`: the export is still
    * `pending` and may finish later (`getExport` tells).
+   *
+   * @example
+   * ```ts
+   * try {
+   *   const done = await auditLog.waitForExport(job.id, { timeoutMs: 5 * 60_000 });
+   *   if (done.state === 'ready') console.log(done.path);
+   * } catch (error) {
+   *   if (isAuditKitError(error, 'export_timeout')) console.log('still running; check again later');
+   *   else throw error;
+   * }
+   * ```
    */
   waitForExport(id: string, options?: WaitForExportOptions): Promise<FinishedAuditLogExport>;
+  /**
+   * The organization's retention period; `{ retentionPeriodInDays: null }` (keep forever) when
+   * none was set.
+   *
+   * @example
+   * ```ts
+   * const { retentionPeriodInDays } = await auditLog.getRetention('org_123');
+   * ```
+   */
   getRetention(organizationId: string): Promise<AuditLogRetention>;
+  /**
+   * Sets (or with `null` clears) the organization's retention period and returns it, in the same
+   * shape `getRetention` returns. Events are deleted by {@link AuditLog.purgeExpiredEvents}.
+   *
+   * @example
+   * ```ts
+   * await auditLog.setRetention('org_123', { retentionPeriodInDays: 365 });
+   * ```
+   */
   setRetention(organizationId: string, retention: AuditLogRetention): Promise<AuditLogRetention>;
-  /** Deletes events older than their organization's retention period. */
+  /**
+   * Deletes, in bounded batches, events older than their organization's retention period.
+   * Organizations without a period are never touched.
+   *
+   * @example
+   * ```ts
+   * const { deleted } = await auditLog.purgeExpiredEvents({ batchSize: 5_000 });
+   * ```
+   */
   purgeExpiredEvents(options?: PurgeOptions): Promise<PurgeResult>;
-  /** Waits for running exports, then closes the store. */
+  /**
+   * Waits for this process's running exports, then closes the store (and only what AuditKit
+   * opened: a pool, client or database the application passed stays open).
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => void auditLog.close());
+   * ```
+   */
   close(): Promise<void>;
 }
 

@@ -68,6 +68,21 @@ export interface AuditKitErrorDetail {
 }
 
 /**
+ * What an {@link AuditKitError} carries besides its code and message.
+ *
+ * @example
+ * ```ts
+ * new AuditKitError('invalid_request', 'Invalid options', { errors: [{ path: 'url', message: 'is required', code: 'required' }] });
+ * ```
+ */
+export interface AuditKitErrorOptions {
+  /** One entry per broken rule, each with its `path`. */
+  errors?: AuditKitErrorDetail[];
+  /** The error that caused this one, e.g. the driver's for `storage_error`. */
+  cause?: unknown;
+}
+
+/**
  * Every error AuditKit throws for bad input or state.
  *
  * @example
@@ -86,11 +101,7 @@ export class AuditKitError extends Error {
   readonly code: AuditKitErrorCode;
   readonly errors: AuditKitErrorDetail[];
 
-  constructor(
-    code: AuditKitErrorCode,
-    message: string,
-    options: { errors?: AuditKitErrorDetail[]; cause?: unknown } = {},
-  ) {
+  constructor(code: AuditKitErrorCode, message: string, options: AuditKitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.errors = options.errors ?? [];

@@ -5,6 +5,7 @@ export {
   type AuditKitErrorCode,
   type AuditKitErrorDetail,
   type AuditKitErrorDetailCode,
+  type AuditKitErrorOptions,
   isAuditKitError,
   toStorageError,
   withStorageErrors,
