@@ -1,4 +1,11 @@
-import type { AuditLogEvent, EventFilter, EventPageQuery, EventPosition } from '@auditkit/core';
+import type {
+  AuditLogEvent,
+  EventFilter,
+  EventPageQuery,
+  EventPosition,
+  EventSummary,
+  EventSummaryQuery,
+} from '@auditkit/core';
 import type { Filter } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import { type EventDocument, fromEventDocument, keyId } from './mongo-documents.js';
@@ -118,4 +125,41 @@ export async function deleteEventsBefore(
   });
   const { deletedCount } = await events.deleteMany({ organization_id: organizationId, _id: { $in: ids } });
   return deletedCount;
+}
+
+interface SummaryGroup {
+  _id: { organization_id: string; action: string };
+  count: number;
+  oldest: Date;
+  newest: Date;
+}
+
+/** Events per `(organization, action)` with their time span, grouped by the server. */
+export async function summarizeEvents(
+  events: MongoCollections['events'],
+  { organizationId, before }: EventSummaryQuery,
+): Promise<EventSummary[]> {
+  const match: Filter<EventDocument> = {};
+  if (organizationId !== undefined) match.organization_id = organizationId;
+  if (before !== undefined) match.occurred_at = { $lt: before };
+  const groups = await events
+    .aggregate<SummaryGroup>([
+      { $match: match },
+      {
+        $group: {
+          _id: { organization_id: '$organization_id', action: '$action' },
+          count: { $sum: 1 },
+          oldest: { $min: '$occurred_at' },
+          newest: { $max: '$occurred_at' },
+        },
+      },
+    ])
+    .toArray();
+  return groups.map(({ _id, count, oldest, newest }) => ({
+    organizationId: _id.organization_id,
+    action: _id.action,
+    count,
+    oldest,
+    newest,
+  }));
 }

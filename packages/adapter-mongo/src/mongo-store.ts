@@ -16,7 +16,12 @@ import {
   ownedConnection,
 } from './mongo-connection.js';
 import { insertEventRows } from './mongo-event-insert.js';
-import { deleteEventsBefore, findEventPage, streamEventPages } from './mongo-event-queries.js';
+import {
+  deleteEventsBefore,
+  findEventPage,
+  streamEventPages,
+  summarizeEvents,
+} from './mongo-event-queries.js';
 import { getExport, insertExport, updateExport } from './mongo-exports.js';
 import { ensureIndexes } from './mongo-indexes.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
@@ -159,6 +164,8 @@ export function mongoStore(options: MongoStoreOptions): AuditStore {
       withStorageErrors('delete expired events', () =>
         deleteEventsBefore(opened(), organizationId, before, limit),
       ),
+    summarizeEvents: (query) =>
+      withStorageErrors('summarize events', () => summarizeEvents(opened().events, query)),
 
     insertSchema: (schema) =>
       withStorageErrors('insert a schema', () => insertSchema(opened().schemas, schema)),

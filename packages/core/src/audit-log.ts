@@ -34,11 +34,13 @@ import {
   type PurgeOptions,
   type PurgeResult,
   purgeExpiredEvents,
+  type SummarizeEventsOptions,
   setRetention,
+  summarizeEvents,
 } from './retention.js';
 import type { AuditLogSchema, CreateAuditLogSchemaInput } from './schema-definition.js';
 import { type AuditLogAction, type ListSchemasOptions, SchemaRegistry } from './schema-registry.js';
-import type { AuditStore } from './store.js';
+import type { AuditStore, EventSummary } from './store.js';
 
 /** Options of {@link createAuditLog}. */
 export interface CreateAuditLogOptions {
@@ -254,14 +256,28 @@ export interface AuditLog {
   setRetention(organizationId: string, retention: AuditLogRetention): Promise<AuditLogRetention>;
   /**
    * Deletes, in bounded batches, events older than their organization's retention period.
-   * Organizations without a period are never touched.
+   * Organizations without a period are never touched. With `dryRun: true` it deletes nothing and
+   * reports, counted by the database, how many events each organization would lose.
    *
    * @example
    * ```ts
    * const { deleted } = await auditLog.purgeExpiredEvents({ batchSize: 5_000 });
+   * const { deleted: wouldGo } = await auditLog.purgeExpiredEvents({ dryRun: true });
    * ```
    */
   purgeExpiredEvents(options?: PurgeOptions): Promise<PurgeResult>;
+  /**
+   * Events per organization and action, with the oldest and newest `occurredAt` of each, counted
+   * by the database and ordered by organization then action.
+   *
+   * @example
+   * ```ts
+   * for (const { organizationId, action, count } of await auditLog.summarizeEvents()) {
+   *   console.log(organizationId, action, count);
+   * }
+   * ```
+   */
+  summarizeEvents(options?: SummarizeEventsOptions): Promise<EventSummary[]>;
   /**
    * Waits for this process's running exports, then closes the store (and only what AuditKit
    * opened: a pool, client or database the application passed stays open).
@@ -343,6 +359,7 @@ export async function createAuditLog(options: CreateAuditLogOptions): Promise<Au
     getRetention: (organizationId) => getRetention(store, organizationId),
     setRetention: (organizationId, retention) => setRetention(store, organizationId, retention),
     purgeExpiredEvents: (purgeOptions) => purgeExpiredEvents(store, purgeOptions),
+    summarizeEvents: (summaryOptions) => summarizeEvents(store, summaryOptions),
     async close() {
       await jobs.settle();
       await store.close();

@@ -45,7 +45,7 @@ export {
   type OptionsSpec,
 } from './options-check.js';
 export type { List, PaginationOptions } from './pagination.js';
-export type { AuditLogRetention, PurgeOptions, PurgeResult } from './retention.js';
+export type { AuditLogRetention, PurgeOptions, PurgeResult, SummarizeEventsOptions } from './retention.js';
 export type {
   AuditLogSchema,
   CreateAuditLogSchemaInput,

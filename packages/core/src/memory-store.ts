@@ -7,6 +7,7 @@ import type {
   AuditStore,
   EventPageQuery,
   EventRow,
+  EventSummary,
   ExportRecord,
   InsertEventsResult,
   RetentionRecord,
@@ -76,6 +77,30 @@ export function memoryStore(): AuditStore {
         .slice(0, limit);
       for (const [key] of expired) rowsByKey.delete(key);
       return expired.length;
+    },
+
+    async summarizeEvents({ organizationId, before }) {
+      const groups = new Map<string, EventSummary>();
+      for (const row of rowsByKey.values()) {
+        if (organizationId !== undefined && row.organizationId !== organizationId) continue;
+        if (before !== undefined && row.occurredAt >= before) continue;
+        const key = JSON.stringify([row.organizationId, row.action]);
+        const group = groups.get(key);
+        if (!group) {
+          groups.set(key, {
+            organizationId: row.organizationId,
+            action: row.action,
+            count: 1,
+            oldest: new Date(row.occurredAt),
+            newest: new Date(row.occurredAt),
+          });
+          continue;
+        }
+        group.count += 1;
+        if (row.occurredAt < group.oldest) group.oldest = new Date(row.occurredAt);
+        if (row.occurredAt > group.newest) group.newest = new Date(row.occurredAt);
+      }
+      return [...groups.values()];
     },
 
     async insertSchema(schema) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkOrganizationId } from './event-intake.js';
 import { isStorableTime } from './event-model.js';
 import { parseRequest } from './pagination.js';
-import type { AuditStore } from './store.js';
+import type { AuditStore, EventSummary } from './store.js';
 
 /** An organization's retention (the WorkOS `AuditLogsRetention`). */
 export interface AuditLogRetention {
@@ -18,10 +18,17 @@ export interface PurgeOptions {
   batchSize?: number;
   /** Called after each deleted batch with the total deleted so far. */
   onProgress?: (deletedSoFar: number) => void;
+  /**
+   * Count what would be deleted (one grouped count per organization) and delete nothing.
+   * Default `false`.
+   */
+  dryRun?: boolean;
 }
 
-/** What `purgeExpiredEvents` deleted. */
+/** What `purgeExpiredEvents` deleted, or with `dryRun` would have deleted at `now`. */
 export interface PurgeResult {
+  dryRun: boolean;
+  /** Events deleted (with `dryRun`: events older than their cutoff, which a purge would delete). */
   deleted: number;
   organizations: { organizationId: string; deleted: number; cutoff: Date }[];
 }
@@ -46,6 +53,7 @@ const purgeRequest = z.strictObject({
   onProgress: z
     .custom<(count: number) => void>((value) => typeof value === 'function', { error: 'must be a function' })
     .optional(),
+  dryRun: z.boolean({ error: 'must be a boolean' }).default(false),
 });
 
 export async function setRetention(
@@ -72,10 +80,22 @@ export async function purgeExpiredEvents(
   store: AuditStore,
   options: PurgeOptions = {},
 ): Promise<PurgeResult> {
-  const { now = new Date(), batchSize, onProgress } = parseRequest(purgeRequest, options, 'purge options');
-  const result: PurgeResult = { deleted: 0, organizations: [] };
+  const {
+    now = new Date(),
+    batchSize,
+    onProgress,
+    dryRun,
+  } = parseRequest(purgeRequest, options, 'purge options');
+  const result: PurgeResult = { dryRun, deleted: 0, organizations: [] };
   for (const { organizationId, retentionPeriodInDays } of await store.listRetention()) {
     const cutoff = new Date(now.getTime() - retentionPeriodInDays * DAY_MS);
+    if (dryRun) {
+      const groups = await store.summarizeEvents({ organizationId, before: cutoff });
+      const expired = groups.reduce((sum, group) => sum + group.count, 0);
+      result.deleted += expired;
+      result.organizations.push({ organizationId, deleted: expired, cutoff });
+      continue;
+    }
     let deleted = 0;
     for (;;) {
       const count = await store.deleteEventsBefore(organizationId, cutoff, batchSize);
@@ -87,4 +107,28 @@ export async function purgeExpiredEvents(
     result.organizations.push({ organizationId, deleted, cutoff });
   }
   return result;
+}
+
+/** Options of `summarizeEvents`. */
+export interface SummarizeEventsOptions {
+  /** Only this organization's events; default every organization. */
+  organizationId?: string;
+}
+
+/**
+ * Events per organization and action with the oldest and newest `occurredAt`, ordered by
+ * organization then action (code-unit order, the same on every store).
+ */
+export async function summarizeEvents(
+  store: AuditStore,
+  options: SummarizeEventsOptions = {},
+): Promise<EventSummary[]> {
+  if (options.organizationId !== undefined) checkOrganizationId(options.organizationId);
+  const groups = await store.summarizeEvents(
+    options.organizationId === undefined ? {} : { organizationId: options.organizationId },
+  );
+  const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return groups.sort(
+    (a, b) => byCodeUnits(a.organizationId, b.organizationId) || byCodeUnits(a.action, b.action),
+  );
 }

@@ -80,6 +80,14 @@ export interface AuditStore {
    */
   deleteEventsBefore(organizationId: string, before: Date, limit: number): Promise<number>;
 
+  /**
+   * Counts stored events per `(organizationId, action)`, with the oldest and newest `occurredAt`
+   * of each group, in any order (core sorts them). Only events of `query.organizationId`
+   * (when given) with `occurredAt < query.before` (when given) are counted. The database MUST do
+   * the counting (one grouped query): a purge dry run and operators' statistics rely on it.
+   */
+  summarizeEvents(query: EventSummaryQuery): Promise<EventSummary[]>;
+
   /** Stores a schema version; `false` (and nothing written) when `(action, version)` already exists. */
   insertSchema(schema: AuditLogSchema): Promise<boolean>;
 
@@ -145,6 +153,24 @@ export interface EventFilter {
   actorIds?: string[];
   /** Target types: an event matches when any of its targets has one of them. */
   targets?: string[];
+}
+
+/** Which events `summarizeEvents` counts. */
+export interface EventSummaryQuery {
+  organizationId?: string;
+  /** Exclusive upper bound on `occurredAt`. */
+  before?: Date;
+}
+
+/** How many events one organization has of one action, and the time span they cover. */
+export interface EventSummary {
+  organizationId: string;
+  action: string;
+  count: number;
+  /** The smallest `occurredAt` of the group. */
+  oldest: Date;
+  /** The largest `occurredAt` of the group. */
+  newest: Date;
 }
 
 /** A position in `(occurredAt, id)` order. */

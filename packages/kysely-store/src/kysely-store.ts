@@ -5,6 +5,7 @@ import {
   type AuditStoreCapabilities,
   type EventPageQuery,
   type EventRow,
+  type EventSummary,
   type ExportRecord,
   type InsertEventsResult,
   withStorageErrors,
@@ -137,6 +138,30 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
           )
           .executeTakeFirst();
         return Number(result.numDeletedRows);
+      }),
+
+    summarizeEvents: ({ organizationId, before }) =>
+      withStorageErrors('summarize events', async (): Promise<EventSummary[]> => {
+        let query = db
+          .selectFrom('auditkit_events')
+          .select((eb) => [
+            'organization_id',
+            'action',
+            eb.fn.countAll().as('count'),
+            eb.fn.min('occurred_at').as('oldest'),
+            eb.fn.max('occurred_at').as('newest'),
+          ])
+          .groupBy(['organization_id', 'action']);
+        if (organizationId !== undefined) query = query.where('organization_id', '=', organizationId);
+        if (before !== undefined) query = query.where('occurred_at', '<', traits.encodeTime(before));
+        const rows = await query.execute();
+        return rows.map((row) => ({
+          organizationId: row.organization_id,
+          action: row.action,
+          count: Number(row.count),
+          oldest: traits.decodeTime(row.oldest),
+          newest: traits.decodeTime(row.newest),
+        }));
       }),
 
     insertSchema: (schema) =>

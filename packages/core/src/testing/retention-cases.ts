@@ -61,5 +61,67 @@ export function retentionCases(context: ConformanceContext): void {
       expect(remaining.every((event) => now.getTime() - event.occurredAt.getTime() < 10 * DAY)).toBe(true);
       expect((await log.purgeExpiredEvents({ now })).deleted).toBe(0);
     });
+
+    it('a dry run counts in the database exactly what the purge then deletes, and deletes nothing', async () => {
+      const log = await context.open();
+      await declareSchemas(log);
+      const now = new Date('2024-06-01T00:00:00.000Z');
+      const spread = manyEvents(25).map((event, i) => ({
+        ...event,
+        occurredAt: new Date(now.getTime() - i * DAY - DAY / 2),
+      }));
+      await log.createEvents(ORG_A, spread); // ages 0.5 .. 24.5 days
+      await log.createEvents(ORG_B, spread);
+      await log.setRetention(ORG_A, { retentionPeriodInDays: 20 });
+      const dryRun = await log.purgeExpiredEvents({ now, dryRun: true });
+      expect(dryRun).toEqual({
+        dryRun: true,
+        deleted: 5,
+        organizations: [{ organizationId: ORG_A, deleted: 5, cutoff: new Date(now.getTime() - 20 * DAY) }],
+      });
+      expect(await countEvents(log, ORG_A)).toBe(25);
+      const purge = await log.purgeExpiredEvents({ now });
+      expect(purge.dryRun).toBe(false);
+      expect(purge.deleted).toBe(dryRun.deleted);
+      expect(await countEvents(log, ORG_A)).toBe(20);
+      expect(await countEvents(log, ORG_B)).toBe(25);
+      expect((await log.purgeExpiredEvents({ now, dryRun: true })).deleted).toBe(0);
+    });
+
+    it('summarizes events per organization and action with their oldest and newest times', async () => {
+      const log = await context.open();
+      await declareSchemas(log);
+      const start = Date.parse('2024-03-01T00:00:00.000Z');
+      const events = manyEvents(9, start); // actions cycle signed_in, signed_out, shared
+      await log.createEvents(ORG_B, events);
+      await log.createEvents(ORG_A, events.slice(0, 2));
+      const at = (i: number) => new Date(start + i * 60_000);
+      const group = (
+        organizationId: string,
+        action: string,
+        count: number,
+        oldest: number,
+        newest: number,
+      ) => ({
+        organizationId,
+        action,
+        count,
+        oldest: at(oldest),
+        newest: at(newest),
+      });
+      expect(await log.summarizeEvents()).toEqual([
+        group(ORG_A, 'user.signed_in', 1, 0, 0),
+        group(ORG_A, 'user.signed_out', 1, 1, 1),
+        group(ORG_B, 'document.shared', 3, 2, 8),
+        group(ORG_B, 'user.signed_in', 3, 0, 6),
+        group(ORG_B, 'user.signed_out', 3, 1, 7),
+      ]);
+      const onlyA = await log.summarizeEvents({ organizationId: ORG_A });
+      expect(onlyA.map((group) => [group.organizationId, group.action, group.count])).toEqual([
+        [ORG_A, 'user.signed_in', 1],
+        [ORG_A, 'user.signed_out', 1],
+      ]);
+      expect(await log.summarizeEvents({ organizationId: 'org_without_events' })).toEqual([]);
+    });
   });
 }
