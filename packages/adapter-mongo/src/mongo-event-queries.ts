@@ -130,11 +130,12 @@ export async function deleteEventsBefore(
 interface SummaryGroup {
   _id: { organization_id: string; action: string };
   count: number;
-  oldest: Date;
-  newest: Date;
 }
 
-/** Events per `(organization, action)` with their time span, grouped by the server. */
+/**
+ * Events per `(organization, action)` with their time span. The server counts; FerretDB 1.x has
+ * no `$min`/`$max`/`$first` accumulators, so each group's ends are two indexed one-row reads.
+ */
 export async function summarizeEvents(
   events: MongoCollections['events'],
   { organizationId, before }: EventSummaryQuery,
@@ -145,21 +146,28 @@ export async function summarizeEvents(
   const groups = await events
     .aggregate<SummaryGroup>([
       { $match: match },
-      {
-        $group: {
-          _id: { organization_id: '$organization_id', action: '$action' },
-          count: { $sum: 1 },
-          oldest: { $min: '$occurred_at' },
-          newest: { $max: '$occurred_at' },
-        },
-      },
+      { $group: { _id: { organization_id: '$organization_id', action: '$action' }, count: { $sum: 1 } } },
     ])
     .toArray();
-  return groups.map(({ _id, count, oldest, newest }) => ({
-    organizationId: _id.organization_id,
-    action: _id.action,
-    count,
-    oldest,
-    newest,
-  }));
+  const end = async (filter: Filter<EventDocument>, direction: 1 | -1): Promise<Date> => {
+    const [edge] = await events
+      .find(filter, { projection: { occurred_at: 1 } })
+      .sort({ occurred_at: direction })
+      .limit(1)
+      .toArray();
+    if (!edge) throw new Error('a counted group has no event: it was deleted while being summarized');
+    return edge.occurred_at;
+  };
+  return Promise.all(
+    groups.map(async ({ _id, count }) => {
+      const filter = { ...match, organization_id: _id.organization_id, action: _id.action };
+      return {
+        organizationId: _id.organization_id,
+        action: _id.action,
+        count,
+        oldest: await end(filter, 1),
+        newest: await end(filter, -1),
+      };
+    }),
+  );
 }
