@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AuditKitError } from './errors.js';
 import { FORBIDDEN_METADATA_KEYS, METADATA_LIMITS } from './limits.js';
 import { isPlainObject } from './metadata.js';
+import { compilePattern } from './metadata-patterns.js';
 import { requiredText } from './text-rules.js';
 import { issueDetails } from './zod-issues.js';
 
@@ -99,17 +100,18 @@ const propertySchema = z.strictObject({
   maxLength: z.number().int().nonnegative().optional(),
   pattern: z
     .string()
-    .refine(
-      (pattern) => {
-        try {
-          new RegExp(pattern, 'u');
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'must be a valid regular expression' },
-    )
+    .superRefine((pattern, ctx) => {
+      try {
+        // JSON Schema patterns are ECMAScript regular expressions…
+        new RegExp(pattern, 'u');
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a valid regular expression' });
+        return;
+      }
+      // …and AuditKit runs them on RE2, in linear time (see metadata-patterns.ts).
+      const compiled = compilePattern(pattern);
+      if (typeof compiled === 'string') ctx.addIssue({ code: 'custom', message: compiled });
+    })
     .optional(),
   format: z.string().optional(),
   minimum: z.number().optional(),

@@ -2,29 +2,75 @@ import { type ZodType, z } from 'zod';
 import type { AuditKitErrorDetail } from './errors.js';
 import type { NormalizedEvent } from './event-model.js';
 import type { Metadata } from './metadata.js';
+import { type CompiledPattern, compilePattern, PATTERN_LIMITS } from './metadata-patterns.js';
 import type { AuditLogSchema, MetadataJsonSchema } from './schema-definition.js';
 import { formatPath } from './text-rules.js';
 
 /** Checks a normalized event against one schema version; returns the broken rules. */
 export type SchemaValidator = (event: NormalizedEvent) => AuditKitErrorDetail[];
 
-function compileMetadata(schema: MetadataJsonSchema | undefined): ZodType | undefined {
-  return schema ? z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]) : undefined;
+/** One metadata slot's checks: zod for everything but `pattern`, RE2 for the patterns. */
+interface MetadataValidator {
+  zod: ZodType;
+  /** Per key: the compiled pattern, or why a stored pattern cannot be run safely. */
+  patterns: Map<string, CompiledPattern | string>;
+}
+
+function compileMetadata(schema: MetadataJsonSchema | undefined): MetadataValidator | undefined {
+  if (!schema) return undefined;
+  // zod would compile `pattern` into a backtracking RegExp: strip it and check it with RE2.
+  const patterns = new Map<string, CompiledPattern | string>();
+  const properties: MetadataJsonSchema['properties'] = {};
+  for (const [key, { pattern, ...property }] of Object.entries(schema.properties)) {
+    properties[key] = property;
+    if (pattern !== undefined) patterns.set(key, compilePattern(pattern));
+  }
+  const zod = z.fromJSONSchema({ ...schema, properties } as Parameters<typeof z.fromJSONSchema>[0]);
+  return { zod, patterns };
+}
+
+/** The pattern work `metadata` needs: the sum of value length × program size (see PATTERN_LIMITS). */
+function patternWork(validator: MetadataValidator | undefined, metadata: Metadata | undefined): number {
+  let work = 0;
+  if (!validator || !metadata) return work;
+  for (const [key, pattern] of validator.patterns) {
+    const value = metadata[key];
+    if (typeof value === 'string' && typeof pattern !== 'string') work += value.length * pattern.programSize;
+  }
+  return work;
 }
 
 function metadataErrors(
-  validator: ZodType | undefined,
+  validator: MetadataValidator | undefined,
   metadata: Metadata | undefined,
   path: (string | number)[],
 ): AuditKitErrorDetail[] {
   if (!validator) return [];
-  const result = validator.safeParse(metadata ?? {});
-  if (result.success) return [];
-  return result.error.issues.map((issue) => ({
-    path: formatPath([...path, ...(issue.path as (string | number)[])]),
-    code: 'schema_mismatch' as const,
-    message: `${issue.message} (schema ${describeSlot(path)})`,
-  }));
+  const at = (key: string | number, message: string): AuditKitErrorDetail => ({
+    path: formatPath([...path, key]),
+    code: 'schema_mismatch',
+    message: `${message} (schema ${describeSlot(path)})`,
+  });
+  const result = validator.zod.safeParse(metadata ?? {});
+  const errors: AuditKitErrorDetail[] = result.success
+    ? []
+    : result.error.issues.map((issue) => ({
+        path: formatPath([...path, ...(issue.path as (string | number)[])]),
+        code: 'schema_mismatch' as const,
+        message: `${issue.message} (schema ${describeSlot(path)})`,
+      }));
+  for (const [key, pattern] of validator.patterns) {
+    const value = metadata?.[key];
+    if (typeof value !== 'string') continue; // absent, or a type error zod reported
+    if (typeof pattern === 'string') {
+      errors.push(
+        at(key, `cannot be checked: the schema's pattern ${pattern}; declare a new schema version`),
+      );
+    } else if (!pattern.test(value)) {
+      errors.push(at(key, `Invalid string: must match pattern /${pattern.source}/`));
+    }
+  }
+  return errors;
 }
 
 function describeSlot(path: (string | number)[]): string {
@@ -36,7 +82,7 @@ function describeSlot(path: (string | number)[]): string {
  * result is cached per (action, version) by {@link SchemaValidatorCache}.
  */
 export function compileSchemaValidator(schema: AuditLogSchema): SchemaValidator {
-  const targetValidators = new Map<string, ZodType | undefined>(
+  const targetValidators = new Map<string, MetadataValidator | undefined>(
     schema.targets.map((target) => [target.type, compileMetadata(target.metadata)]),
   );
   const actorValidator = compileMetadata(schema.actor?.metadata);
@@ -44,6 +90,20 @@ export function compileSchemaValidator(schema: AuditLogSchema): SchemaValidator 
   const declaredTypes = schema.targets.map((target) => `"${target.type}"`).join(', ') || 'none';
 
   return (event) => {
+    let work =
+      patternWork(actorValidator, event.actor.metadata) + patternWork(eventValidator, event.metadata);
+    for (const target of event.targets)
+      work += patternWork(targetValidators.get(target.type), target.metadata);
+    if (work > PATTERN_LIMITS.maxWorkPerEvent) {
+      // Refused before any pattern runs, so no event can hold the event loop for long.
+      return [
+        {
+          path: 'metadata',
+          code: 'too_big',
+          message: `checking this event's metadata against the patterns of schema "${schema.action}" version ${schema.version} needs ${work} units of work, more than the ${PATTERN_LIMITS.maxWorkPerEvent} one event may use (value length × pattern size); send shorter values or fewer of them`,
+        },
+      ];
+    }
     const errors: AuditKitErrorDetail[] = [
       ...metadataErrors(actorValidator, event.actor.metadata, ['actor', 'metadata']),
       ...metadataErrors(eventValidator, event.metadata, ['metadata']),

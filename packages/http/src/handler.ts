@@ -57,7 +57,17 @@ export interface AuditLogHandlerOptions {
    * it (the client sees only that it failed). Default: `console.error`.
    */
   onError?: (error: unknown, context: FailureContext) => void;
+  /**
+   * Which keys may declare schemas (`POST /audit_logs/actions/:action/schemas`). Schemas are
+   * global: a key scoped to one organization that declares one changes validation — and, with a
+   * costly `pattern`, validation time — for every organization. `'unscoped-keys'` answers 403 to
+   * keys with `organizations`; reading schemas stays open to every key. Default `'any-key'`.
+   */
+  schemaDeclaration?: SchemaDeclarationPolicy;
 }
+
+/** Which API keys may declare schemas; see `AuditLogHandlerOptions.schemaDeclaration`. */
+export type SchemaDeclarationPolicy = 'any-key' | 'unscoped-keys';
 
 /**
  * A Web-standard request handler: give it a `Request`, get a `Response`. Runs anywhere those
@@ -116,6 +126,10 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
     throw new TypeError('createAuditLogHandler: maxBodyBytes must be a positive integer');
   }
   const onError = options.onError ?? logFailure;
+  const schemaDeclaration = options.schemaDeclaration ?? 'any-key';
+  if (schemaDeclaration !== 'any-key' && schemaDeclaration !== 'unscoped-keys') {
+    throw new TypeError('createAuditLogHandler: schemaDeclaration must be "any-key" or "unscoped-keys"');
+  }
 
   function authenticate(request: Request, route: Route): Principal | undefined {
     const authorization = request.headers.get('authorization');
@@ -164,6 +178,7 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
       auditLog,
       links,
       publicUrl: publicUrl ?? `${url.origin}${basePath}`,
+      schemaDeclaration,
       readBody: () => readJsonBody(request, maxBodyBytes),
       limitDownload: (exportId) =>
         enforce(linkLimiter?.take(exportId), 'Too many downloads through this link; try again later'),

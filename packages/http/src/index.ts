@@ -1,6 +1,11 @@
 export { type ApiKeyConfig, hashApiKey } from './auth.js';
 export type { DownloadLinkOptions } from './download-links.js';
-export { type AuditLogHandler, type AuditLogHandlerOptions, createAuditLogHandler } from './handler.js';
+export {
+  type AuditLogHandler,
+  type AuditLogHandlerOptions,
+  createAuditLogHandler,
+  type SchemaDeclarationPolicy,
+} from './handler.js';
 export type { ErrorBody, FailureContext, WireErrorDetail } from './http-errors.js';
 export { type NodeRequestListener, toNodeListener } from './node-bridge.js';
 export type { RateLimitOptions } from './rate-limit.js';

@@ -9,6 +9,7 @@ import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
 import { isolationCases } from './isolation-cases.js';
 import { malformedRequestCases } from './malformed-request-cases.js';
+import { patternCases } from './pattern-cases.js';
 import { persistenceCases } from './persistence-cases.js';
 import { readCases } from './read-cases.js';
 import { retentionCases } from './retention-cases.js';
@@ -80,6 +81,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     eventCases(context);
     dateCases(context);
     schemaCases(context);
+    patternCases(context);
     idempotencyCases(context);
     readCases(context);
     exportCases(context);

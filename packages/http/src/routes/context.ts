@@ -1,6 +1,7 @@
 import type { AuditLog } from '@auditkit/core';
 import { canAccessOrganization, type Principal } from '../auth.js';
 import type { DownloadLinks } from '../download-links.js';
+import type { SchemaDeclarationPolicy } from '../handler.js';
 import { HttpError } from '../http-errors.js';
 import type { RouteDefinition } from '../router.js';
 import { WireFormatError } from '../wire-format.js';
@@ -16,6 +17,8 @@ export interface RouteContext {
   readonly links: DownloadLinks;
   /** The URL the handler is reachable at (origin and base path), without a trailing slash. */
   readonly publicUrl: string;
+  /** Which keys may declare schemas. */
+  readonly schemaDeclaration: SchemaDeclarationPolicy;
   /** The JSON body, read within the size limit; `undefined` when empty. */
   readBody(): Promise<unknown>;
   /** Takes one download through a signed link of this export, or throws 429. */
@@ -52,6 +55,17 @@ export function assertOrganizationAccess(context: RouteContext, organizationId: 
   }
   if (!canAccessOrganization(principalOf(context), organizationId)) {
     throw new HttpError(403, 'forbidden', `This API key may not access organization "${organizationId}"`);
+  }
+}
+
+/** Rejects a key scoped to organizations with 403 when only unscoped keys may declare schemas. */
+export function assertMayDeclareSchemas(context: RouteContext): void {
+  if (context.schemaDeclaration === 'unscoped-keys' && principalOf(context).organizations !== undefined) {
+    throw new HttpError(
+      403,
+      'forbidden',
+      'This API key is scoped to organizations; only unscoped keys may declare schemas, which apply to every organization',
+    );
   }
 }
 

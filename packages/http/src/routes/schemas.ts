@@ -1,16 +1,18 @@
 import { jsonResponse } from '../http-errors.js';
 import { actionToWire, paginationFromQuery, schemaFromWire, schemaToWire } from '../wire-format.js';
-import { param, type Route } from './context.js';
+import { assertMayDeclareSchemas, param, type Route } from './context.js';
 
 /**
- * Schemas and actions. They are global, not per organization, so any valid key may use them:
- * an application's event schemas describe its own actions, shared by all its tenants.
+ * Schemas and actions. They are global, not per organization: an application's event schemas
+ * describe its own actions, shared by all its tenants. Any valid key may read them; declaring
+ * them can be limited to unscoped keys (`schemaDeclaration: 'unscoped-keys'`).
  */
 export const schemaRoutes: Route[] = [
   {
     method: 'POST',
     path: '/audit_logs/actions/:action/schemas',
     async handle(context) {
+      assertMayDeclareSchemas(context);
       const definition = schemaFromWire(param(context, 'action'), await context.readBody());
       return jsonResponse(201, schemaToWire(await context.auditLog.createSchema(definition)));
     },
