@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { invalidOption } from './handler-options.js';
 
 /**
  * One API key the handler accepts: the key itself, or (so the secret need not sit in the
@@ -54,12 +55,12 @@ export class ApiKeyRing {
 
   constructor(configs: readonly ApiKeyConfig[]) {
     if (!Array.isArray(configs) || configs.length === 0) {
-      throw new TypeError('createAuditLogHandler: apiKeys must hold at least one API key');
+      throw invalidOption('apiKeys', 'too_small', 'must hold at least one API key');
     }
     this.#entries = configs.map((config, index) => toEntry(config, index));
     const digests = new Set(this.#entries.map((entry) => entry.digest.toString('hex')));
     if (digests.size !== this.#entries.length) {
-      throw new TypeError('createAuditLogHandler: apiKeys holds the same key twice');
+      throw invalidOption('apiKeys', 'duplicate', 'holds the same key twice');
     }
   }
 
@@ -87,17 +88,19 @@ export function canAccessOrganization(principal: Principal, organizationId: stri
 }
 
 function toEntry(config: ApiKeyConfig, index: number): KeyEntry {
-  const where = `createAuditLogHandler: apiKeys[${index}]`;
+  const where = `apiKeys[${index}]`;
   const options = typeof config === 'string' ? { key: config } : config;
   let digest: Buffer;
   if (typeof options.key === 'string' && options.sha256 === undefined) {
-    if (options.key.length === 0) throw new TypeError(`${where} is an empty key`);
+    if (options.key.length === 0) throw invalidOption(where, 'too_small', 'is an empty key');
     digest = createHash('sha256').update(options.key, 'utf8').digest();
   } else if (typeof options.sha256 === 'string' && options.key === undefined) {
-    if (!SHA256_HEX.test(options.sha256)) throw new TypeError(`${where}.sha256 must be 64 hex characters`);
+    if (!SHA256_HEX.test(options.sha256)) {
+      throw invalidOption(`${where}.sha256`, 'invalid_format', 'must be 64 hex characters');
+    }
     digest = Buffer.from(options.sha256, 'hex');
   } else {
-    throw new TypeError(`${where} must be a key string, { key } or { sha256 }`);
+    throw invalidOption(where, 'invalid_type', 'must be a key string, { key } or { sha256 }');
   }
   let organizations: ReadonlySet<string> | undefined;
   if (options.organizations !== undefined) {
@@ -106,8 +109,10 @@ function toEntry(config: ApiKeyConfig, index: number): KeyEntry {
       options.organizations.length === 0 ||
       !options.organizations.every((id) => typeof id === 'string' && id.length > 0)
     ) {
-      throw new TypeError(
-        `${where}.organizations must be a non-empty array of organization ids (omit it for an unscoped key)`,
+      throw invalidOption(
+        `${where}.organizations`,
+        'invalid_value',
+        'must be a non-empty array of organization ids (omit it for an unscoped key)',
       );
     }
     organizations = new Set(options.organizations);

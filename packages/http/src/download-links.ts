@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { invalidOption } from './handler-options.js';
 
 /**
  * How export download links are signed. The WorkOS SDK hands `url` to its user, who downloads
@@ -36,13 +37,15 @@ export class DownloadLinks {
   constructor(options: DownloadLinkOptions = {}, now: () => number = Date.now) {
     this.#secret = options.secret === undefined ? randomBytes(32) : Buffer.from(options.secret);
     if (this.#secret.byteLength < MIN_SECRET_BYTES) {
-      throw new TypeError(
-        `createAuditLogHandler: downloads.secret must be at least ${MIN_SECRET_BYTES} bytes`,
-      );
+      throw invalidOption('downloads.secret', 'too_small', `must be at least ${MIN_SECRET_BYTES} bytes`);
     }
     this.#ttlSeconds = options.ttlSeconds ?? 600;
     if (!(Number.isInteger(this.#ttlSeconds) && this.#ttlSeconds > 0)) {
-      throw new TypeError('createAuditLogHandler: downloads.ttlSeconds must be a positive integer');
+      throw invalidOption(
+        'downloads.ttlSeconds',
+        'invalid_value',
+        'must be a positive whole number of seconds',
+      );
     }
     this.#now = now;
   }

@@ -1,6 +1,7 @@
 import type { AuditLog } from '@auditkit/core';
 import { type ApiKeyConfig, ApiKeyRing, type Principal } from './auth.js';
 import { type DownloadLinkOptions, DownloadLinks } from './download-links.js';
+import { checkHandlerOptions } from './handler-options.js';
 import { errorResponse, type FailureContext, HttpError } from './http-errors.js';
 import { type RateLimitDecision, type RateLimitOptions, TokenBucketLimiter } from './rate-limit.js';
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody } from './request-body.js';
@@ -88,7 +89,8 @@ export type AuditLogHandler = (request: Request) => Promise<Response>;
 const ROUTES: readonly Route[] = [...eventRoutes, ...exportRoutes, ...schemaRoutes, ...retentionRoutes];
 
 /**
- * Creates the WorkOS-compatible Audit Logs HTTP API over an AuditKit audit log.
+ * Creates the WorkOS-compatible Audit Logs HTTP API over an AuditKit audit log. Every option is
+ * checked here: a wrong one throws `AuditKitError('invalid_request')` naming it (`rateLimit.burst`).
  *
  * @example
  * ```ts
@@ -107,10 +109,9 @@ const ROUTES: readonly Route[] = [...eventRoutes, ...exportRoutes, ...schemaRout
  * ```
  */
 export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLogHandler {
+  // Every option is checked now, so a mistake is reported where it was made, naming it.
+  checkHandlerOptions(options);
   const { auditLog } = options;
-  if (typeof auditLog?.createEvent !== 'function') {
-    throw new TypeError('createAuditLogHandler: auditLog must be an AuditLog from createAuditLog()');
-  }
   const keys = new ApiKeyRing(options.apiKeys);
   const limiter = options.rateLimit === undefined ? undefined : new TokenBucketLimiter(options.rateLimit);
   // Signed download links carry no key, so they get buckets of their own, one per export:
@@ -122,9 +123,6 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
   const publicUrl =
     options.publicUrl === undefined ? undefined : new URL(options.publicUrl).href.replace(/\/+$/, '');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!(Number.isInteger(maxBodyBytes) && maxBodyBytes > 0)) {
-    throw new TypeError('createAuditLogHandler: maxBodyBytes must be a positive integer');
-  }
   const onError = options.onError ?? logFailure;
   const schemaDeclaration = options.schemaDeclaration ?? 'any-key';
   if (schemaDeclaration !== 'any-key' && schemaDeclaration !== 'unscoped-keys') {
@@ -212,7 +210,6 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
 
 function normalizeBasePath(basePath: string | undefined): string {
   if (basePath === undefined || basePath === '' || basePath === '/') return '';
-  if (!basePath.startsWith('/')) throw new TypeError('createAuditLogHandler: basePath must start with "/"');
   return basePath.replace(/\/+$/, '');
 }
 

@@ -1,3 +1,5 @@
+import { invalidOption } from './handler-options.js';
+
 /**
  * Requests allowed per API key: a token bucket refilled at `requestsPerSecond`, holding at most
  * `burst` tokens (default: one second's worth, at least 1).
@@ -40,10 +42,10 @@ export class TokenBucketLimiter {
   constructor(options: RateLimitOptions, now: () => number = () => performance.now()) {
     const { requestsPerSecond, burst = Math.max(1, requestsPerSecond) } = options;
     if (!(Number.isFinite(requestsPerSecond) && requestsPerSecond > 0)) {
-      throw new TypeError('createAuditLogHandler: rateLimit.requestsPerSecond must be a positive number');
+      throw invalidOption('rateLimit.requestsPerSecond', 'invalid_value', 'must be a positive number');
     }
     if (!(Number.isFinite(burst) && burst >= 1)) {
-      throw new TypeError('createAuditLogHandler: rateLimit.burst must be a number of at least 1');
+      throw invalidOption('rateLimit.burst', 'too_small', 'must be a number of at least 1');
     }
     this.#rate = requestsPerSecond / 1000;
     this.#capacity = burst;

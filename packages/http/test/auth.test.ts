@@ -63,7 +63,9 @@ describe('API keys', () => {
 
   it('refuses a configuration it cannot enforce', async () => {
     const auditLog = await createAuditLog({ store: memoryStore() });
-    expect(() => createAuditLogHandler({ auditLog, apiKeys: [] })).toThrow(/at least one API key/);
+    expect(() => createAuditLogHandler({ auditLog, apiKeys: [] })).toThrow(
+      /`apiKeys` must be a non-empty array/,
+    );
     expect(() => createAuditLogHandler({ auditLog, apiKeys: [''] })).toThrow(/empty key/);
     expect(() => createAuditLogHandler({ auditLog, apiKeys: [{ sha256: 'abc' }] })).toThrow(/64 hex/);
     expect(() => createAuditLogHandler({ auditLog, apiKeys: ['k1', { sha256: hashApiKey('k1') }] })).toThrow(
