@@ -88,12 +88,13 @@ export class EventIntake {
         conflicts.push(index);
       }
     });
-    if (conflicts.length > 0) throw conflictError(conflicts, rows, single);
+    const keyOf = (index: number) => prepared[index]?.idempotencyKey ?? rows[index]?.idempotencyKey;
+    if (conflicts.length > 0) throw conflictError(conflicts, keyOf, single);
 
     const result = await this.#options.store.insertEvents(uniqueRows);
     if (result.status === 'conflict') {
       const original = result.indexes.map((uniqueIndex) => sourceOf.indexOf(uniqueIndex));
-      throw conflictError(original, rows, single);
+      throw conflictError(original, keyOf, single);
     }
     return sourceOf.map((source) => {
       const stored = result.events[source < 0 ? -1 - source : source];
@@ -234,11 +235,16 @@ function invalidEventError(errors: AuditKitErrorDetail[], count: number, single:
   return new AuditKitError('invalid_audit_log_event', message.trim(), { errors });
 }
 
-function conflictError(indexes: number[], rows: EventRow[], single: boolean): AuditKitError {
+/** `keyOf(index)`: the caller's key of the event at `index`, else its derived key. */
+function conflictError(
+  indexes: number[],
+  keyOf: (index: number) => string | undefined,
+  single: boolean,
+): AuditKitError {
   const errors = indexes.map((index) => ({
     path: 'idempotencyKey',
     code: 'key_reused' as const,
-    message: `key "${rows[index]?.idempotencyKey}" was already used for an event with different content`,
+    message: `key "${keyOf(index)}" was already used for an event with different content`,
     ...(single ? {} : { index }),
   }));
   const message = single

@@ -6,8 +6,37 @@ import type { NormalizedEvent } from './event-model.js';
 export interface EventIdentity {
   /** SHA-256 of the canonical (RFC 8785) JSON of the normalized event: equal content, equal fingerprint. */
   fingerprint: string;
-  /** The key the event is stored under: the caller's, or one derived from content and organization. */
+  /**
+   * The key the event is stored under: one derived from content and organization, or the
+   * caller's in the explicit namespace ({@link storedExplicitKey}).
+   */
   idempotencyKey: string;
+}
+
+/** Derived keys are exactly this prefix and 64 lowercase hex digits. */
+const DERIVED_PREFIX = 'content_';
+/** Explicit keys of the form `content_<64 hex>` followed by zero or more of this suffix get one more. */
+const EXPLICIT_SUFFIX = ':explicit';
+const DERIVED_SHAPED = /^content_[0-9a-f]{64}(?::explicit)*$/;
+
+/**
+ * The stored form of a caller's idempotency key, in a namespace derived keys cannot reach.
+ *
+ * A derived key is `content_` and 64 hex digits. A caller's key of that shape — possibly already
+ * followed by `:explicit` suffixes — is stored with one more `:explicit`; every other key is
+ * stored as given. So no caller's key is stored as a derived key (a key spelled like another
+ * event's derived key can no longer occupy it), two caller keys never share a stored form, and
+ * keys stored before the namespaces existed keep their stored form, hence keep deduplicating:
+ * only keys shaped like derived keys change, and those were squatting.
+ *
+ * @example
+ * ```ts
+ * storedExplicitKey('signin-7f3a'); // 'signin-7f3a'
+ * storedExplicitKey(`content_${'0'.repeat(64)}`); // 'content_000…000:explicit'
+ * ```
+ */
+export function storedExplicitKey(key: string): string {
+  return DERIVED_SHAPED.test(key) ? `${key}${EXPLICIT_SUFFIX}` : key;
 }
 
 function sha256(text: string): string {
@@ -25,8 +54,10 @@ export function identifyEvent(
   idempotencyKey: string | undefined,
 ): EventIdentity {
   const canonical = canonicalEventJson(event);
-  if (idempotencyKey !== undefined) return { fingerprint: sha256(canonical), idempotencyKey };
+  if (idempotencyKey !== undefined) {
+    return { fingerprint: sha256(canonical), idempotencyKey: storedExplicitKey(idempotencyKey) };
+  }
   // canonicalize({ event, organizationId }) without serializing the event twice: keys are sorted.
   const scoped = `{"event":${canonical},"organizationId":${JSON.stringify(organizationId)}}`;
-  return { fingerprint: sha256(canonical), idempotencyKey: `content_${sha256(scoped)}` };
+  return { fingerprint: sha256(canonical), idempotencyKey: `${DERIVED_PREFIX}${sha256(scoped)}` };
 }

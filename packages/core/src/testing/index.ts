@@ -8,6 +8,7 @@ import { exportCases } from './export-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
 import { isolationCases } from './isolation-cases.js';
+import { keyNamespaceCases } from './key-namespace-cases.js';
 import { malformedRequestCases } from './malformed-request-cases.js';
 import { patternCases } from './pattern-cases.js';
 import { persistenceCases } from './persistence-cases.js';
@@ -83,6 +84,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     schemaCases(context);
     patternCases(context);
     idempotencyCases(context);
+    keyNamespaceCases(context);
     readCases(context);
     exportCases(context);
     retentionCases(context);
