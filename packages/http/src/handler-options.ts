@@ -54,6 +54,10 @@ const HANDLER_OPTIONS: OptionsSpec = {
       },
     },
     onError: { expected: 'a function (error, context) => void', accepts: (v) => typeof v === 'function' },
+    schemaDeclaration: {
+      expected: '"any-key" or "unscoped-keys"',
+      accepts: (v) => v === 'any-key' || v === 'unscoped-keys',
+    },
   },
   required: ['auditLog', 'apiKeys'],
 };

@@ -125,9 +125,6 @@ export function createAuditLogHandler(options: AuditLogHandlerOptions): AuditLog
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const onError = options.onError ?? logFailure;
   const schemaDeclaration = options.schemaDeclaration ?? 'any-key';
-  if (schemaDeclaration !== 'any-key' && schemaDeclaration !== 'unscoped-keys') {
-    throw new TypeError('createAuditLogHandler: schemaDeclaration must be "any-key" or "unscoped-keys"');
-  }
 
   function authenticate(request: Request, route: Route): Principal | undefined {
     const authorization = request.headers.get('authorization');

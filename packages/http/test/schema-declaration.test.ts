@@ -52,6 +52,6 @@ it('rejects an unknown schemaDeclaration policy when the handler is created', as
   const auditLog = await createAuditLog({ store: memoryStore() });
   expect(() =>
     createAuditLogHandler({ auditLog, apiKeys: [ADMIN_KEY], schemaDeclaration: 'scoped' as never }),
-  ).toThrow(/schemaDeclaration/);
+  ).toThrow(/`schemaDeclaration` must be "any-key" or "unscoped-keys"/);
   await auditLog.close();
 });
