@@ -1,4 +1,4 @@
-import type { RetentionRecord } from '@auditkit/core';
+import type { AuditLogRetention, RetentionRecord } from '@auditkit/core';
 import type { MongoCollections } from './mongo-collections.js';
 import { isDuplicateKeyError } from './mongo-duplicates.js';
 
@@ -28,9 +28,10 @@ export async function setRetention(
   }
 }
 
-export async function getRetention(retention: Retention, organizationId: string): Promise<number | null> {
+/** The organization's retention, in the one shape every layer returns. */
+export async function getRetention(retention: Retention, organizationId: string): Promise<AuditLogRetention> {
   const document = await retention.findOne({ _id: organizationId });
-  return document ? document.retention_period_in_days : null;
+  return { retentionPeriodInDays: document ? document.retention_period_in_days : null };
 }
 
 export async function listRetention(retention: Retention): Promise<RetentionRecord[]> {

@@ -159,7 +159,7 @@ export function memoryStore(): AuditStore {
       else retention.set(organizationId, days);
     },
     async getRetention(organizationId) {
-      return retention.get(organizationId) ?? null;
+      return { retentionPeriodInDays: retention.get(organizationId) ?? null };
     },
     async listRetention(): Promise<RetentionRecord[]> {
       return [...retention.entries()].map(([organizationId, retentionPeriodInDays]) => ({

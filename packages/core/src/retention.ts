@@ -69,7 +69,9 @@ export async function setRetention(
 
 export async function getRetention(store: AuditStore, organizationId: string): Promise<AuditLogRetention> {
   checkOrganizationId(organizationId);
-  return { retentionPeriodInDays: await store.getRetention(organizationId) };
+  // A fresh object with only the known field, whatever else a store's record carries.
+  const { retentionPeriodInDays } = await store.getRetention(organizationId);
+  return { retentionPeriodInDays };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AuditLogEvent } from './event-model.js';
+import type { AuditLogRetention } from './retention.js';
 import type { AuditLogSchema } from './schema-definition.js';
 
 /**
@@ -108,8 +109,11 @@ export interface AuditStore {
 
   /** Sets (or with `null` removes) an organization's retention period in days. */
   setRetention(organizationId: string, retentionPeriodInDays: number | null): Promise<void>;
-  /** The organization's retention period, `null` when it keeps events forever. */
-  getRetention(organizationId: string): Promise<number | null>;
+  /**
+   * The organization's retention, in the shape `auditLog.getRetention` returns:
+   * `{ retentionPeriodInDays: null }` when it keeps events forever.
+   */
+  getRetention(organizationId: string): Promise<AuditLogRetention>;
   /** Every organization that has a retention period. */
   listRetention(): Promise<RetentionRecord[]>;
 }

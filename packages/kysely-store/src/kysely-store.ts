@@ -267,7 +267,7 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
           .select('retention_period_in_days')
           .where('organization_id', '=', organizationId)
           .executeTakeFirst();
-        return row ? Number(row.retention_period_in_days) : null;
+        return { retentionPeriodInDays: row ? Number(row.retention_period_in_days) : null };
       }),
     listRetention: () =>
       withStorageErrors('list retention', async () => {

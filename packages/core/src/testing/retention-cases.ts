@@ -17,6 +17,10 @@ export function retentionCases(context: ConformanceContext): void {
       await log.setRetention(ORG_A, { retentionPeriodInDays: 90 });
       expect(await log.getRetention(ORG_A)).toEqual({ retentionPeriodInDays: 90 });
       expect(await log.getRetention(ORG_B)).toEqual({ retentionPeriodInDays: null });
+      // One shape wherever retention is read: the store answers as the audit log does.
+      const store = context.lastStore();
+      expect(await store.getRetention(ORG_A)).toEqual({ retentionPeriodInDays: 90 });
+      expect(await store.getRetention(ORG_B)).toEqual({ retentionPeriodInDays: null });
       await log.setRetention(ORG_A, { retentionPeriodInDays: null });
       expect(await log.getRetention(ORG_A)).toEqual({ retentionPeriodInDays: null });
       for (const retentionPeriodInDays of [0, -1, 1.5, '30']) {
