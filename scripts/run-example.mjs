@@ -42,16 +42,22 @@ function postgresAccepts() {
 async function ensurePostgres() {
   if (process.env.DATABASE_URL || postgresAccepts()) return;
   console.error(`[example] PostgreSQL is down; starting it: ${POSTGRES_START}`);
+  let failure = '';
   try {
-    execSync(POSTGRES_START, { stdio: 'inherit', shell: '/bin/sh' });
+    execSync(POSTGRES_START, { stdio: 'pipe', shell: '/bin/sh' });
   } catch (error) {
-    throw new Error(
-      `Could not start PostgreSQL (${error.message}). Start a server and set DATABASE_URL=postgres://user@host:port/db`,
-    );
+    // Another process (the test setup, a second example) may be starting it at the same moment:
+    // what counts is whether it accepts connections below.
+    failure = ` (${POSTGRES_START}: ${String(error.stderr ?? error.message).trim()})`;
   }
   const deadline = Date.now() + 30_000;
   while (!postgresAccepts()) {
-    if (Date.now() > deadline) throw new Error('PostgreSQL did not accept connections within 30 s');
+    if (Date.now() > deadline) {
+      throw new Error(
+        `PostgreSQL did not accept connections on 127.0.0.1:5432 within 30 s${failure}. ` +
+          'Start a server and set DATABASE_URL=postgres://user@host:port/db',
+      );
+    }
     await sleep(500);
   }
 }
