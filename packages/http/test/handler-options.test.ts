@@ -50,6 +50,7 @@ describe('createAuditLogHandler options', () => {
       [{ downloads: { secret: 'short' } }, 'downloads.secret', 'invalid_value'],
       [{ downloads: { ttlSeconds: -1 } }, 'downloads.ttlSeconds', 'invalid_value'],
       [{ onError: 'console' }, 'onError', 'invalid_value'],
+      [{ schemaDeclaration: 'admins' }, 'schemaDeclaration', 'invalid_value'],
       [{ apiKeys: [{ sha256: 'abc' }] }, 'apiKeys[0].sha256', 'invalid_format'],
       [{ apiKeys: [ADMIN_KEY, ADMIN_KEY] }, 'apiKeys', 'duplicate'],
       [{ apiKeys: [{ key: 'k', organizations: [] }] }, 'apiKeys[0].organizations', 'invalid_value'],
@@ -72,6 +73,7 @@ describe('createAuditLogHandler options', () => {
       rateLimit: { requestsPerSecond: 5, burst: 10 },
       downloads: { secret: 's'.repeat(32), ttlSeconds: 60 },
       onError: () => undefined,
+      schemaDeclaration: 'unscoped-keys',
     });
     expect(typeof make()).toBe('function');
   });
