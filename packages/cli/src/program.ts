@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, describeError, exitCodeOf } from './cli-error.js';
 import { DATABASE_URL_VARIABLE } from './command-context.js';
@@ -8,6 +9,9 @@ import { registerSchemas } from './commands/schemas.js';
 import { registerStats } from './commands/stats.js';
 import { registerTail } from './commands/tail.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+
+// Both src/ (tests) and dist/ (the binary) sit one level below package.json.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const GENERAL_HELP = `
 Database URLs (--url, or the ${DATABASE_URL_VARIABLE} environment variable):
@@ -59,6 +63,7 @@ export function buildProgram(): Command {
           return seconds;
         }),
     )
+    .version(version, '-V, --version', 'print the version')
     .showSuggestionAfterError(true)
     .addHelpText('after', GENERAL_HELP);
   registerMigrate(program);
@@ -104,12 +109,10 @@ export async function runCli(argv: readonly string[]): Promise<ExitCode> {
     return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander printed its one-line message (or the help/version) already.
-      const shown =
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help';
-      return shown ? EXIT_CODES.ok : EXIT_CODES.usage;
+      // Commander printed its one-line message (or the help/version) already. `--help` and
+      // `--version` succeed; help shown because a subcommand is missing is a usage error.
+      const asked = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
+      return asked || error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
     }
     const debug = argv.includes('--debug');
     process.stderr.write(`auditkit: ${describeError(error)}\n`);

@@ -75,6 +75,15 @@ describe('auditkit usage', () => {
     expect(JSON.parse(stats.stdout.toString('utf8'))).toEqual([]);
   });
 
+  it('prints its version, and treats a missing subcommand as a usage error', async () => {
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(EXIT_CODES.ok);
+    expect(version.stdout.toString('utf8')).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const schemas = await runCli(['schemas']);
+    expect(schemas.code).toBe(EXIT_CODES.usage);
+    expect(schemas.stderr).toContain('Usage: auditkit schemas');
+  });
+
   it('has --help with an example for every command, and says verify is not available yet', async () => {
     const main = await runCli(['--help']);
     expect(main.code).toBe(EXIT_CODES.ok);
