@@ -60,6 +60,8 @@ export interface SchemaDocument {
 export interface ExportDocument {
   _id: string;
   state: ExportRecord['state'];
+  /** Absent only on documents written before it existed; `open()` fills those in from `filters`. */
+  organization_id: string;
   format: ExportRecord['format'];
   filters: string;
   created_at: Date;
@@ -183,6 +185,7 @@ export function toExportDocument(record: ExportRecord): ExportDocument {
   const document: ExportDocument = {
     _id: record.id,
     state: record.state,
+    organization_id: record.organizationId,
     format: record.format,
     filters: record.filters,
     created_at: record.createdAt,
@@ -198,6 +201,7 @@ export function fromExportDocument(document: ExportDocument): ExportRecord {
   const record: ExportRecord = {
     id: document._id,
     state: document.state,
+    organizationId: document.organization_id,
     format: document.format,
     filters: document.filters,
     createdAt: document.created_at,

@@ -22,7 +22,7 @@ import {
   streamEventPages,
   summarizeEvents,
 } from './mongo-event-queries.js';
-import { getExport, insertExport, updateExport } from './mongo-exports.js';
+import { fillExportOrganizations, getExport, insertExport, updateExport } from './mongo-exports.js';
 import { ensureIndexes } from './mongo-indexes.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
@@ -142,6 +142,7 @@ export function mongoStore(options: MongoStoreOptions): AuditStore {
         try {
           const candidate = openCollections(await connection.open(), prefix);
           await ensureIndexes(candidate);
+          await fillExportOrganizations(candidate.exports);
           collections = candidate;
         } catch (error) {
           // createAuditLog does not close a store that failed to open: a client left connected

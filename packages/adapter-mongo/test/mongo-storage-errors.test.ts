@@ -54,6 +54,7 @@ it('wraps a failing write as storage_error', async () => {
     const record = {
       id: 'audit_log_export_twice',
       state: 'pending' as const,
+      organizationId: 'org_1',
       format: 'csv' as const,
       filters: '{}',
       createdAt: new Date(),

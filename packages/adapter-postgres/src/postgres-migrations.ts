@@ -101,4 +101,24 @@ export const postgresMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_export_organization': {
+    // The export's organization becomes a column of its own instead of being parsed out of the
+    // filters text on every read. Existing rows take it from their filters (always JSON written
+    // by core, always naming the organization); new rows must give it, so the default goes.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('auditkit_exports')
+        .addColumn('organization_id', 'text', (column) => column.notNull().defaultTo(''))
+        .execute();
+      await db
+        .withTables<{ auditkit_exports: { organization_id: string; filters: string } }>()
+        .updateTable('auditkit_exports')
+        .set({ organization_id: sql<string>`coalesce(filters::jsonb ->> 'organizationId', '')` })
+        .execute();
+      await db.schema
+        .alterTable('auditkit_exports')
+        .alterColumn('organization_id', (column) => column.dropDefault())
+        .execute();
+    },
+  },
 };

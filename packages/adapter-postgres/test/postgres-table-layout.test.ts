@@ -84,6 +84,7 @@ it('keys schemas by (action, version) and types the other tables', async () => {
     'path text',
     'row_count bigint',
     'error_message text',
+    'organization_id text not null',
   ]);
   expect(await columns('auditkit_retention')).toEqual([
     'organization_id text not null',

@@ -80,4 +80,19 @@ export const sqliteMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_export_organization': {
+    // The export's organization becomes a column of its own instead of being parsed out of the
+    // filters text on every read. Existing rows take it from their filters, which always name it.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('auditkit_exports')
+        .addColumn('organization_id', 'text', (column) => column.notNull().defaultTo(''))
+        .execute();
+      await sql`
+        update auditkit_exports
+        set organization_id = coalesce(json_extract(filters, '$.organizationId'), '')
+        where json_valid(filters)
+      `.execute(db);
+    },
+  },
 };

@@ -1,5 +1,4 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { ClosingGate } from './closing-gate.js';
 import type { AuditLogExportFilters, ListEventsOptions } from './event-filter.js';
 import { type BatchEventInput, EventIntake } from './event-intake.js';
 import type {
@@ -9,6 +8,7 @@ import type {
   CreatedAuditLogEvent,
 } from './event-model.js';
 import { EventReader, type ExportEventsOptions } from './event-reads.js';
+import { defaultExportDirectory } from './export-directory.js';
 import {
   type AuditLogExport,
   type CreateExportOptions,
@@ -50,7 +50,10 @@ export interface CreateAuditLogOptions {
   requireSchemas?: boolean;
   /** Size limits on events and batches; see {@link EventLimits}. */
   limits?: Partial<EventLimits>;
-  /** Export files: directory (default `<os tmpdir>/auditkit-exports`) and liveness timings. */
+  /**
+   * Export files: directory (default `<os tmpdir>/auditkit-exports-<uid>`, which must be owned by
+   * this user and writable by no one else) and liveness timings.
+   */
   exports?: Partial<ExportSettings>;
   /** Events read per store query by exports. Default: the store's `capabilities.exportPageSize`, else 1000. */
   exportPageSize?: number;
@@ -279,8 +282,10 @@ export interface AuditLog {
    */
   summarizeEvents(options?: SummarizeEventsOptions): Promise<EventSummary[]>;
   /**
-   * Waits for this process's running exports, then closes the store (and only what AuditKit
-   * opened: a pool, client or database the application passed stays open).
+   * Refuses every later call (`AuditKitError` code `closed`), waits for the calls already running
+   * and for this process's running exports to finish, then closes the store (and only what
+   * AuditKit opened: a pool, client or database the application passed stays open). Calling it
+   * again returns the same promise.
    *
    * @example
    * ```ts
@@ -329,7 +334,7 @@ export async function createAuditLog(options: CreateAuditLogOptions): Promise<Au
     store,
     reader,
     {
-      directory: join(tmpdir(), 'auditkit-exports'),
+      directory: defaultExportDirectory(),
       staleAfterMs: 5 * 60_000,
       heartbeatMs: 10_000,
       ...options.exports,
@@ -337,32 +342,54 @@ export async function createAuditLog(options: CreateAuditLogOptions): Promise<Au
     now,
   );
 
+  // Every call goes through the gate, so close() can wait for what runs and refuse what comes.
+  const gate = new ClosingGate();
+  let closing: Promise<void> | undefined;
   return {
-    async createEvent(organizationId, event, requestOptions = {}) {
-      const item =
-        requestOptions.idempotencyKey === undefined
-          ? event
-          : { event, idempotencyKey: requestOptions.idempotencyKey };
-      const [created] = await intake.create(organizationId, [item], true);
-      if (!created) throw new Error('unreachable: one event in, one event out');
-      return created;
+    createEvent(organizationId, event, requestOptions = {}) {
+      return gate.run('createEvent', async () => {
+        const item =
+          requestOptions.idempotencyKey === undefined
+            ? event
+            : { event, idempotencyKey: requestOptions.idempotencyKey };
+        const [created] = await intake.create(organizationId, [item], true);
+        if (!created) throw new Error('unreachable: one event in, one event out');
+        return created;
+      });
     },
-    createEvents: (organizationId, events) => intake.create(organizationId, events, false),
-    createSchema: (schema) => schemas.create(schema),
-    listSchemas: (listOptions) => schemas.list(listOptions),
-    listActions: (listOptions) => schemas.listActions(listOptions),
-    listEvents: (listOptions) => reader.list(listOptions),
-    exportEvents: (filters, exportOptions) => reader.export(filters, exportOptions),
-    createExport: (filters, exportOptions) => jobs.create(filters, exportOptions),
-    getExport: (id) => jobs.get(id),
-    waitForExport: (id, waitOptions) => jobs.wait(id, waitOptions),
-    getRetention: (organizationId) => getRetention(store, organizationId),
-    setRetention: (organizationId, retention) => setRetention(store, organizationId, retention),
-    purgeExpiredEvents: (purgeOptions) => purgeExpiredEvents(store, purgeOptions),
-    summarizeEvents: (summaryOptions) => summarizeEvents(store, summaryOptions),
-    async close() {
-      await jobs.settle();
-      await store.close();
+    createEvents: (organizationId, events) =>
+      gate.run('createEvents', () => intake.create(organizationId, events, false)),
+    createSchema: (schema) => gate.run('createSchema', () => schemas.create(schema)),
+    listSchemas: (listOptions) => gate.run('listSchemas', () => schemas.list(listOptions)),
+    listActions: (listOptions) => gate.run('listActions', () => schemas.listActions(listOptions)),
+    listEvents: (listOptions) => gate.run('listEvents', () => reader.list(listOptions)),
+    exportEvents(filters, exportOptions) {
+      gate.assertOpen('exportEvents');
+      return gate.stream('exportEvents', reader.export(filters, exportOptions));
+    },
+    createExport: (filters, exportOptions) =>
+      gate.run('createExport', () => jobs.create(filters, exportOptions)),
+    getExport: (id) => gate.run('getExport', () => jobs.get(id)),
+    // Gated per poll, not as a whole: a wait for another process's export must not hold up
+    // close() for its whole timeout; its next poll after close() fails with `closed`.
+    waitForExport: (id, waitOptions) =>
+      jobs.wait(id, waitOptions, (exportId) => gate.run('waitForExport', () => jobs.get(exportId))),
+    getRetention: (organizationId) => gate.run('getRetention', () => getRetention(store, organizationId)),
+    setRetention: (organizationId, retention) =>
+      gate.run('setRetention', () => setRetention(store, organizationId, retention)),
+    purgeExpiredEvents: (purgeOptions) =>
+      gate.run('purgeExpiredEvents', () => purgeExpiredEvents(store, purgeOptions)),
+    summarizeEvents: (summaryOptions) =>
+      gate.run('summarizeEvents', () => summarizeEvents(store, summaryOptions)),
+    close() {
+      closing ??= (async () => {
+        // In this order: a createExport admitted before close() registers its job before the
+        // jobs are awaited, and the store closes only when nothing uses it any more.
+        await gate.close();
+        await jobs.settle();
+        await store.close();
+      })();
+      return closing;
     },
   };
 }

@@ -9,6 +9,7 @@
  * - `export_timeout`: `waitForExport` gave up while the export was still `pending`; it may still
  *   finish, so `getExport` (or another wait) can pick it up later.
  * - `storage_error`: the database failed; the driver's error is the `cause`.
+ * - `closed`: the audit log was used after `close()` was called.
  */
 export type AuditKitErrorCode =
   | 'invalid_audit_log_event'
@@ -17,7 +18,8 @@ export type AuditKitErrorCode =
   | 'invalid_request'
   | 'not_found'
   | 'export_timeout'
-  | 'storage_error';
+  | 'storage_error'
+  | 'closed';
 
 /**
  * Which rule a detail broke, for programs: stable, unlike the English `message`. An API layer

@@ -1,18 +1,18 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { AuditKitError } from './errors.js';
+import { AuditKitError, isAuditKitError } from './errors.js';
 import type { AuditLogExportFilters } from './event-filter.js';
 import { parseExportFilters } from './event-filter.js';
 import type { EventReader } from './event-reads.js';
+import { prepareExportDirectory } from './export-directory.js';
 import type { ExportFormat } from './export-format.js';
 import { newExportId } from './ids.js';
 import { parseRequest } from './pagination.js';
-import type { AuditStore, ExportRecord, ExportState } from './store.js';
+import type { AuditStore, EventFilter, ExportRecord, ExportState } from './store.js';
 import { isStorableText } from './text-rules.js';
 
 /**
@@ -29,7 +29,9 @@ export interface AuditLogExport {
   object: 'audit_log_export';
   id: string;
   /** The organization whose events the export holds (lets an API check who may read it). */
-  organizationId?: string;
+  organizationId: string;
+  /** The file's format: `csv` or `ndjson`. */
+  format: ExportFormat;
   state: ExportState;
   createdAt: Date;
   updatedAt: Date;
@@ -80,7 +82,10 @@ export interface CreateExportOptions {
 
 /** Where and how export files are produced; see `createAuditLog({ exports })`. */
 export interface ExportSettings {
-  /** Directory for export files; created when missing. */
+  /**
+   * Directory for export files; created (mode 0700) when missing. It must be owned by this
+   * process's user and writable by no one else, or `createExport` refuses to write into it.
+   */
   directory: string;
   /** A `pending` export not heard from for this long is reported as `error` (its process died). */
   staleAfterMs: number;
@@ -104,24 +109,33 @@ export class ExportJobs {
   }
 
   async create(filters: AuditLogExportFilters, options: CreateExportOptions = {}): Promise<AuditLogExport> {
-    parseExportFilters(filters);
+    // The export and its record use this validated copy, never the caller's object, which the
+    // caller may reuse or change while the export runs in the background.
+    const filter = copyFilter(parseExportFilters(filters));
     const format = options.format ?? 'csv';
     if (format !== 'csv' && format !== 'ndjson') {
       throw new AuditKitError('invalid_request', 'Invalid export options: format must be "csv" or "ndjson"', {
         errors: [{ path: 'format', code: 'invalid_value', message: 'must be "csv" or "ndjson"' }],
       });
     }
+    // An unsafe directory is a configuration error: refused here, before any record exists.
+    // Other file system failures (a path through a file, no permission) become the export's
+    // `error`, where an operator reads them, like any failure while writing the file.
+    await prepareExportDirectory(this.#settings.directory).catch((error: unknown) => {
+      if (isAuditKitError(error)) throw error;
+    });
     const now = this.#now();
     const record: ExportRecord = {
       id: newExportId(now.getTime()),
       state: 'pending',
-      filters: JSON.stringify(filters),
+      organizationId: filter.organizationId,
+      filters: JSON.stringify(filter),
       format,
       createdAt: now,
       updatedAt: now,
     };
     await this.#store.insertExport(record);
-    const job = this.#produce(record, filters, options.onProgress).finally(() => this.#running.delete(job));
+    const job = this.#produce(record, filter, options.onProgress).finally(() => this.#running.delete(job));
     this.#running.add(job);
     return present(record);
   }
@@ -154,9 +168,14 @@ export class ExportJobs {
   /**
    * Polls until the export is `ready` or `error`. A wait that runs out while the export is still
    * `pending` rejects with `export_timeout` rather than returning the pending export, which a
-   * caller reading `path` would mistake for a finished one.
+   * caller reading `path` would mistake for a finished one. Each poll goes through `read`, so
+   * the audit log can refuse a poll after `close()` instead of keeping `close()` waiting.
    */
-  async wait(id: string, options: WaitForExportOptions = {}): Promise<FinishedAuditLogExport> {
+  async wait(
+    id: string,
+    options: WaitForExportOptions = {},
+    read: (id: string) => Promise<AuditLogExport> = (exportId) => this.get(exportId),
+  ): Promise<FinishedAuditLogExport> {
     const { timeoutMs = 60_000, intervalMs = 100 } = parseRequest(
       waitRequest,
       options,
@@ -164,7 +183,7 @@ export class ExportJobs {
     );
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const current = await this.get(id);
+      const current = await read(id);
       if (isFinished(current)) return current;
       if (Date.now() >= deadline) {
         throw new AuditKitError(
@@ -188,36 +207,30 @@ export class ExportJobs {
 
   async #produce(
     record: ExportRecord,
-    filters: AuditLogExportFilters,
+    filter: EventFilter & { rangeStart: Date; rangeEnd: Date },
     onProgress: ((rowsDone: number) => void) | undefined,
   ): Promise<void> {
     const finalPath = join(this.#settings.directory, `${record.id}.${record.format}`);
     const partialPath = `${finalPath}.partial`;
+    let created = false;
     let rowCount = 0;
-    let lastBeat = Date.now();
     try {
-      await mkdir(this.#settings.directory, { recursive: true });
-      const out = createWriteStream(partialPath, { flags: 'wx' });
-      const closed = once(out, 'close');
-      try {
-        const chunks = this.#reader.export(filters, {
-          format: record.format,
-          onProgress: (rowsDone) => {
-            rowCount = rowsDone;
-            onProgress?.(rowsDone);
-          },
-        });
-        for await (const chunk of chunks) {
-          if (!out.write(chunk)) await once(out, 'drain');
-          if (Date.now() - lastBeat >= this.#settings.heartbeatMs) {
-            lastBeat = Date.now();
-            await this.#store.updateExport({ ...record, updatedAt: this.#now() });
-          }
-        }
-      } finally {
-        out.end();
-        await closed;
-      }
+      // Checked again: the directory may have been replaced since createExport looked at it.
+      await prepareExportDirectory(this.#settings.directory);
+      // `wx`: never follow or overwrite a file someone planted under this name; 0600: only this
+      // user can read the organization's audit trail.
+      const file = await open(partialPath, 'wx', 0o600);
+      created = true;
+      const chunks = this.#reader.export(filter, {
+        format: record.format,
+        onProgress: (rowsDone) => {
+          rowCount = rowsDone;
+          onProgress?.(rowsDone);
+        },
+      });
+      // pipeline settles once, whichever side fails (a full disk, a store error), after closing
+      // the file and stopping the read: no stream error is left without a listener.
+      await pipeline(this.#withHeartbeat(record, chunks), file.createWriteStream());
       await rename(partialPath, finalPath);
       await this.#store.updateExport({
         ...record,
@@ -227,14 +240,44 @@ export class ExportJobs {
         updatedAt: this.#now(),
       });
     } catch (error) {
-      await rm(partialPath, { force: true }).catch(() => undefined);
-      const message = error instanceof Error ? error.message : String(error);
+      if (created) await rm(partialPath, { force: true }).catch(() => undefined);
       // If even recording the failure fails, the stale-pending rule reports it later.
       await this.#store
-        .updateExport({ ...record, state: 'error', errorMessage: message, updatedAt: this.#now() })
+        .updateExport({
+          ...record,
+          state: 'error',
+          errorMessage: failureReason(error),
+          updatedAt: this.#now(),
+        })
         .catch(() => undefined);
     }
   }
+
+  /** Passes chunks through, refreshing `updatedAt` now and then to show the export is alive. */
+  async *#withHeartbeat(record: ExportRecord, chunks: AsyncIterable<string>): AsyncGenerator<string> {
+    let lastBeat = Date.now();
+    for await (const chunk of chunks) {
+      yield chunk;
+      if (Date.now() - lastBeat >= this.#settings.heartbeatMs) {
+        lastBeat = Date.now();
+        await this.#store.updateExport({ ...record, updatedAt: this.#now() });
+      }
+    }
+  }
+}
+
+/** A deep copy of validated filters: fresh lists and `Date`s the caller holds no reference to. */
+function copyFilter<T extends EventFilter>(filter: T): T {
+  return structuredClone(filter);
+}
+
+/** Why an export failed, for its record: a full disk named as such. */
+function failureReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  if (code === 'ENOSPC') return `the file system holding the export directory is full (${message})`;
+  if (code === 'EDQUOT') return `the disk quota of the export directory is exhausted (${message})`;
+  return message;
 }
 
 function isFinished(current: AuditLogExport): current is FinishedAuditLogExport {
@@ -251,11 +294,11 @@ function present(record: ExportRecord): AuditLogExport {
     object: 'audit_log_export',
     id: record.id,
     state: record.state,
+    organizationId: record.organizationId,
+    format: record.format,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
-  const organizationId = organizationOf(record.filters);
-  if (organizationId !== undefined) out.organizationId = organizationId;
   if (record.state === 'ready' && record.path) {
     out.path = record.path;
     out.url = pathToFileURL(record.path).href;
@@ -263,15 +306,4 @@ function present(record: ExportRecord): AuditLogExport {
   }
   if (record.state === 'error' && record.errorMessage) out.error = record.errorMessage;
   return out;
-}
-
-/** The organization named by a stored filters text; `undefined` when the text names none. */
-function organizationOf(filters: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(filters);
-    if (typeof parsed !== 'object' || parsed === null || !('organizationId' in parsed)) return undefined;
-    return typeof parsed.organizationId === 'string' ? parsed.organizationId : undefined;
-  } catch {
-    return undefined;
-  }
 }

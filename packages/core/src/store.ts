@@ -214,6 +214,11 @@ export type ExportState = 'pending' | 'ready' | 'error';
 export interface ExportRecord {
   id: string;
   state: ExportState;
+  /**
+   * The organization whose events the export holds, stored as a field of its own (not read back
+   * out of `filters`) so that any process can tell who may read the export.
+   */
+  organizationId: string;
   /** The filters, as JSON text, so any process can describe the export. */
   filters: string;
   format: 'csv' | 'ndjson';

@@ -12,6 +12,7 @@ it('rejects with export_timeout, never a pending export, when the wait runs out'
   await store.insertExport({
     id: 'audit_log_export_elsewhere',
     state: 'pending',
+    organizationId: 'org_1',
     format: 'csv',
     filters: JSON.stringify({ organizationId: 'org_1' }),
     createdAt: now,

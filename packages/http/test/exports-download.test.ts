@@ -83,6 +83,7 @@ describe('export downloads', () => {
     await store.insertExport({
       id: 'audit_log_export_pending',
       state: 'pending',
+      organizationId: ORG_ACME,
       format: 'csv',
       filters: JSON.stringify({ organizationId: ORG_ACME }),
       createdAt: new Date(),

@@ -76,6 +76,7 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
     const record: ExportRecord = {
       id: row.id,
       state: row.state as ExportRecord['state'],
+      organizationId: row.organization_id,
       format: row.format as ExportRecord['format'],
       filters: row.filters,
       createdAt: traits.decodeTime(row.created_at),
@@ -89,6 +90,7 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
   const exportColumns = (record: ExportRecord) => ({
     id: record.id,
     state: record.state,
+    organization_id: record.organizationId,
     format: record.format,
     filters: record.filters,
     created_at: traits.encodeTime(record.createdAt),

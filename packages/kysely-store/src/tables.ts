@@ -39,6 +39,8 @@ export interface SchemasTable {
 export interface ExportsTable {
   id: string;
   state: string;
+  /** Added by migration 0002; rows from before it were filled in from `filters`. */
+  organization_id: string;
   format: string;
   filters: string;
   created_at: unknown;

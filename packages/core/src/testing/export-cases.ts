@@ -271,6 +271,7 @@ export function exportCases(context: ConformanceContext): void {
       await store.insertExport({
         id: 'audit_log_export_abandoned',
         state: 'pending',
+        organizationId: ORG_A,
         format: 'csv',
         filters: '{}',
         createdAt: longAgo,
@@ -280,6 +281,7 @@ export function exportCases(context: ConformanceContext): void {
       await store.insertExport({
         id: 'audit_log_export_running',
         state: 'pending',
+        organizationId: ORG_A,
         format: 'csv',
         filters: '{}',
         createdAt: recent,

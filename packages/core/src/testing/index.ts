@@ -1,10 +1,12 @@
 import { afterEach, describe } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit-log.js';
 import type { AuditStore } from '../store.js';
+import { closingCases } from './closing-cases.js';
 import type { ConformanceContext } from './context.js';
 import { dateCases } from './date-cases.js';
 import { eventCases } from './event-cases.js';
 import { exportCases } from './export-cases.js';
+import { exportSafetyCases } from './export-safety-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
 import { isolationCases } from './isolation-cases.js';
@@ -18,6 +20,7 @@ import { schemaCases } from './schema-cases.js';
 
 export type { ConformanceContext } from './context.js';
 export * from './fixtures.js';
+export { mountSmallFileSystem, type SmallFileSystem } from './small-file-system.js';
 
 /** How the conformance suite gets stores. */
 export interface StoreConformanceOptions {
@@ -87,10 +90,12 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     keyNamespaceCases(context);
     readCases(context);
     exportCases(context);
+    exportSafetyCases(context);
     retentionCases(context);
     hostileCases(context);
     isolationCases(context);
     malformedRequestCases(context);
+    closingCases(context);
     if (options.reopenStore) persistenceCases(context);
   });
 }

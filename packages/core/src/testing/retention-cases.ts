@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConformanceContext } from './context.js';
 import { expectAuditKitError } from './expect-error.js';
-import { countEvents, declareSchemas, manyEvents, ORG_A, ORG_B } from './fixtures.js';
+import { countEvents, declareSchemas, manyEvents, ORG_A, ORG_B, signInEvent } from './fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -126,6 +126,22 @@ export function retentionCases(context: ConformanceContext): void {
         [ORG_A, 'user.signed_out', 1],
       ]);
       expect(await log.summarizeEvents({ organizationId: 'org_without_events' })).toEqual([]);
+    });
+
+    it('stores a retried key anew, with a new id, once retention purged its event (documented)', async () => {
+      const log = await context.open();
+      await declareSchemas(log);
+      const event = signInEvent({ occurredAt: new Date('2024-01-01T00:00:00.000Z') });
+      const first = await log.createEvent(ORG_A, event, { idempotencyKey: 'retried' });
+      expect((await log.createEvent(ORG_A, event, { idempotencyKey: 'retried' })).id).toBe(first.id);
+      await log.setRetention(ORG_A, { retentionPeriodInDays: 10 });
+      const now = new Date('2024-06-01T00:00:00.000Z');
+      expect((await log.purgeExpiredEvents({ now })).deleted).toBe(1);
+      // The key went with its event: the retry is a new event, not a replay and not a conflict.
+      const again = await log.createEvent(ORG_A, event, { idempotencyKey: 'retried' });
+      expect(again.replayed).toBe(false);
+      expect(again.id).not.toBe(first.id);
+      expect(await countEvents(log, ORG_A)).toBe(1);
     });
   });
 }

@@ -55,10 +55,10 @@ export const exportRoutes: Route[] = [
       if (exp.state !== 'ready' || exp.path === undefined) {
         throw new HttpError(409, 'export_not_ready', `Export "${exp.id}" is ${exp.state}, not ready`);
       }
-      const ndjson = exp.path.endsWith('.ndjson');
       return fileResponse(exp.path, {
-        contentType: ndjson ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8',
-        filename: `${exp.id}.${ndjson ? 'ndjson' : 'csv'}`,
+        contentType:
+          exp.format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8',
+        filename: `${exp.id}.${exp.format}`,
       });
     },
   },
@@ -82,8 +82,7 @@ async function wireState(exp: AuditLogExport): Promise<ExportWireState> {
 
 /**
  * The export, if the caller may see it. Another organization's export is reported exactly like
- * a missing one, so a scoped key cannot even learn that an id exists. An export whose
- * organization is unknown is visible to unscoped keys only.
+ * a missing one, so a scoped key cannot even learn that an id exists.
  */
 async function visibleExport(context: RouteContext, id: string): Promise<AuditLogExport> {
   const exp = await context.auditLog.getExport(id);
