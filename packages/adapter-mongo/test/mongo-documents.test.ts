@@ -78,6 +78,7 @@ it('stores events, keys, schemas, retention and exports as documented', async ()
   expect(await collections.exports.findOne({ _id: exported.id })).toStrictEqual({
     _id: exported.id,
     state: 'ready',
+    organization_id: ORG_A,
     format: 'csv',
     filters: expect.any(String),
     created_at: exported.createdAt,

@@ -32,8 +32,8 @@ it(
     const results = await race(8, [schema, 'org_1'], 7_000);
     for (const result of results)
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    const migrations = await pool.query(`select name from "${schema}".auditkit_migration`);
-    expect(migrations.rows).toEqual([{ name: '0001_initial' }]);
+    const migrations = await pool.query(`select name from "${schema}".auditkit_migration order by name`);
+    expect(migrations.rows).toEqual([{ name: '0001_initial' }, { name: '0002_export_organization' }]);
     const auditLog = await createAuditLog({ store: postgresStore({ pool, schema }) });
     expect((await auditLog.listSchemas({ action: 'user.signed_in' })).data).toHaveLength(1);
     await auditLog.close();

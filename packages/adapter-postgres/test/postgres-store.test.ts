@@ -105,8 +105,8 @@ describe('schema option', () => {
       await declareSchemas(auditLog);
       await auditLog.close();
     }
-    const { rows } = await pool.query('select name from public.auditkit_migration');
-    expect(rows).toEqual([{ name: '0001_initial' }]);
+    const { rows } = await pool.query('select name from public.auditkit_migration order by name');
+    expect(rows).toEqual([{ name: '0001_initial' }, { name: '0002_export_organization' }]);
   });
 });
 

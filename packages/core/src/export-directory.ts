@@ -59,6 +59,6 @@ export async function prepareExportDirectory(directory: string): Promise<void> {
 function unsafe(directory: string, problem: string): AuditKitError {
   const message = `The export directory ${JSON.stringify(directory)} ${problem}`;
   return new AuditKitError('invalid_request', message, {
-    errors: [{ path: 'exports.directory', message: problem }],
+    errors: [{ path: 'exports.directory', code: 'invalid_value', message: problem }],
   });
 }

@@ -178,6 +178,7 @@ describe('responses match the WorkOS OpenAPI spec', () => {
     await store.insertExport({
       id: 'audit_log_export_pending',
       state: 'pending',
+      organizationId: ORG_ACME,
       format: 'csv',
       filters: JSON.stringify({ organizationId: ORG_ACME }),
       createdAt: new Date(),
@@ -187,6 +188,7 @@ describe('responses match the WorkOS OpenAPI spec', () => {
     await store.insertExport({
       id: 'audit_log_export_failed',
       state: 'error',
+      organizationId: ORG_ACME,
       format: 'csv',
       filters: JSON.stringify({ organizationId: ORG_ACME }),
       errorMessage: 'ENOSPC: no space left on device',
