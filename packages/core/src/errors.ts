@@ -10,6 +10,9 @@
  *   finish, so `getExport` (or another wait) can pick it up later.
  * - `storage_error`: the database failed; the driver's error is the `cause`.
  * - `closed`: the audit log was used after `close()` was called.
+ * - `unsafe_export_directory`: `exports.directory` is owned by another user or writable by
+ *   others, so AuditKit refuses to write export files there (a server configuration problem,
+ *   not the caller's).
  */
 export type AuditKitErrorCode =
   | 'invalid_audit_log_event'
@@ -19,7 +22,8 @@ export type AuditKitErrorCode =
   | 'not_found'
   | 'export_timeout'
   | 'storage_error'
-  | 'closed';
+  | 'closed'
+  | 'unsafe_export_directory';
 
 /**
  * Which rule a detail broke, for programs: stable, unlike the English `message`. An API layer

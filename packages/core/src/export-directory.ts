@@ -24,7 +24,7 @@ export function defaultExportDirectory(): string {
  * (neither group nor others); Windows has no such owner and mode bits, so only the existence of
  * a directory is checked there.
  *
- * @throws `AuditKitError` `invalid_request` (detail path `exports.directory`) naming the directory
+ * @throws `AuditKitError` `unsafe_export_directory` (detail path `exports.directory`) naming the directory
  * and what is wrong with it.
  *
  * @example
@@ -58,7 +58,7 @@ export async function prepareExportDirectory(directory: string): Promise<void> {
 
 function unsafe(directory: string, problem: string): AuditKitError {
   const message = `The export directory ${JSON.stringify(directory)} ${problem}`;
-  return new AuditKitError('invalid_request', message, {
+  return new AuditKitError('unsafe_export_directory', message, {
     errors: [{ path: 'exports.directory', code: 'invalid_value', message: problem }],
   });
 }

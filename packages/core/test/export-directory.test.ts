@@ -52,7 +52,7 @@ describe('export files are private', () => {
     expect(statSync(done.path ?? '').mode & 0o777).toBe(0o600);
   });
 
-  it('refuses a directory owned by another user with invalid_request naming exports.directory', async () => {
+  it('refuses a directory owned by another user with unsafe_export_directory naming it', async () => {
     expect(uid, 'this test changes a directory owner: run it as root (CI does)').toBe(0);
     const directory = join(parent(), 'theirs');
     mkdirSync(directory, { mode: 0o700 });
@@ -60,7 +60,7 @@ describe('export files are private', () => {
     const log = await open(directory);
     const error = await expectAuditKitError(
       log.createExport({ organizationId: ORG_A, ...RANGE }),
-      'invalid_request',
+      'unsafe_export_directory',
     );
     expectErrorAt(error, 'exports.directory');
     expect(error.message).toContain(directory);
@@ -79,7 +79,7 @@ describe('export files are private', () => {
     const log = await open(directory);
     const error = await expectAuditKitError(
       log.createExport({ organizationId: ORG_A, ...RANGE }),
-      'invalid_request',
+      'unsafe_export_directory',
     );
     expect(error).toBeInstanceOf(AuditKitError);
     expectErrorAt(error, 'exports.directory');

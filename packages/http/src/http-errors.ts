@@ -143,8 +143,12 @@ function fromAuditKitError(error: AuditKitError): HttpError | undefined {
       return validationFailed(error.code, details);
     case 'not_found':
       return new HttpError(404, error.code, error.message);
+    case 'closed':
+      // The server is shutting down: a retry (to this or another instance) can succeed.
+      return new HttpError(503, 'service_unavailable', 'The server is shutting down; retry the request');
     case 'storage_error':
     case 'export_timeout': // the API never waits for an export, so this is a bug: 500
+    case 'unsafe_export_directory': // the server's configuration, not the client's request
       return undefined;
   }
 }
