@@ -225,7 +225,7 @@ export function cliCases(storeName: string, newDatabase: () => Promise<TestDatab
         [OTHER_ORG, 'user.signed_out', 2],
       ]);
       const table = await runCli(['stats', '--url', url, '-o', OTHER_ORG]);
-      expect(table.stdout.toString('utf8').split('\n').at(-2)).toBe('7 events, 1 organizations, 3 actions');
+      expect(table.stdout.toString('utf8').split('\n').at(-2)).toBe('7 events, 1 organization, 3 actions');
     });
 
     it('reports an unknown organization and malformed schema files in one line with exit code 1', async () => {

@@ -48,7 +48,11 @@ export function registerStats(program: Command): void {
         const organizations = new Set(groups.map((group) => group.organizationId)).size;
         const actions = new Set(groups.map((group) => group.action)).size;
         process.stdout.write(formatTable(['ORGANIZATION', 'ACTION', 'EVENTS', 'OLDEST', 'NEWEST'], rows));
-        process.stdout.write(`${total} events, ${organizations} organizations, ${actions} actions\n`);
+        process.stdout.write(
+          `${plural(total, 'event')}, ${plural(organizations, 'organization')}, ${plural(actions, 'action')}\n`,
+        );
       });
     });
 }
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
