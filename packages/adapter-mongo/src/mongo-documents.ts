@@ -3,11 +3,10 @@ import type {
   AuditLogEvent,
   AuditLogSchema,
   AuditLogTarget,
-  EventRow,
-  ExportRecord,
   Metadata,
   SchemaDefinition,
 } from '@auditkit/core';
+import type { EventRow, ExportRecord } from '@auditkit/core/store';
 
 /** One reserved idempotency key (collection `<prefix>event_keys`); `_id` makes it unique. */
 export interface KeyDocument {

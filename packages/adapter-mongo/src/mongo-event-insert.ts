@@ -1,4 +1,4 @@
-import type { AuditLogEvent, EventRow, InsertEventsResult } from '@auditkit/core';
+import type { EventRow, EventWriteFact, IdempotencyDecision, InsertEventsResult } from '@auditkit/core/store';
 import type { Collection, Filter, WithId } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import { fromEventDocument, type KeyDocument, toEventDocument, toKeyDocument } from './mongo-documents.js';
@@ -22,18 +22,21 @@ interface Slot {
  * guarantee"):
  *
  * 1. insert one key document per row, `_id` = (organization, key), unordered;
- * 2. read the key documents that were there already; another fingerprint is a conflict: the call
- *    deletes the key documents it inserted and stores nothing;
- * 3. insert the event documents of the keys it reserved, and of the replayed keys whose event
- *    document is missing (its writer crashed, or has not got there yet) under that key's event id;
- * 4. read back the events it did not write itself.
+ * 2. read the key documents that were there already, and their events;
+ * 3. hand core the facts — each row's key reserved by this call, or already stored with a
+ *    fingerprint and event — and act on its decision: on a conflict, delete the key documents
+ *    this call inserted, so nothing of it stays stored (no event document was written yet);
+ * 4. otherwise insert the event documents of the keys it reserved, and of the replayed keys whose
+ *    event document is missing (its writer crashed, or has not got there yet) under that key's
+ *    event id.
  */
 export async function insertEventRows(
   collections: MongoCollections,
   rows: readonly EventRow[],
+  decide: IdempotencyDecision,
 ): Promise<InsertEventsResult> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const outcome = await attemptInsert(collections, rows);
+    const outcome = await attemptInsert(collections, rows, decide);
     if (outcome) return outcome;
   }
   throw new Error(
@@ -46,6 +49,7 @@ export async function insertEventRows(
 async function attemptInsert(
   { keys, events }: MongoCollections,
   rows: readonly EventRow[],
+  decide: IdempotencyDecision,
 ): Promise<InsertEventsResult | undefined> {
   const reserved = rows.map(toKeyDocument);
   const taken = await insertSkippingDuplicates(keys, reserved);
@@ -62,22 +66,27 @@ async function attemptInsert(
     slots.push({ row, key, own: key.event_id === row.id });
   }
 
-  const conflicts = slots.flatMap(({ row, key }, index) =>
-    key.fingerprint === row.fingerprint ? [] : [index],
-  );
-  if (conflicts.length > 0) {
-    await releaseKeys(
-      keys,
-      slots.filter((slot) => slot.own).map((slot) => slot.key),
-    );
-    return { status: 'conflict', indexes: conflicts };
-  }
-
   const replays = slots.filter((slot) => !slot.own);
   const stored = await findByIds(
     events,
     replays.map((slot) => slot.key.event_id),
   );
+  const facts = slots.map(({ row, key, own }): EventWriteFact => {
+    if (own) return { inserted: true };
+    // A key without its event document stands for the event its first writer is writing: that
+    // row's content (known here only through the fingerprint) under the key's id and time.
+    const event = fromEventDocument(stored.get(key.event_id) ?? toEventDocument(row, key));
+    return { inserted: false, stored: { fingerprint: key.fingerprint, event } };
+  });
+  const outcome = decide(facts);
+  if (outcome.status === 'conflict') {
+    await releaseKeys(
+      keys,
+      slots.filter((slot) => slot.own).map((slot) => slot.key),
+    );
+    return outcome;
+  }
+
   const orphans = replays.filter((slot) => !stored.has(slot.key.event_id));
   const claimed = await claimKeys(
     keys,
@@ -89,26 +98,17 @@ async function attemptInsert(
     toEventDocument(slot.row, slot.key),
   );
   const clashed = await insertSkippingDuplicates(events, written);
-  // Another writer got there first with the same event (same key, same content): return theirs.
+  // Another writer got there first with the same event (same key, same content), or a purge
+  // removed it meanwhile: confirm it is there, else start over.
   const theirs = await findByIds(
     events,
     written.filter((_, position) => clashed.has(position)).map((document) => document._id),
   );
   for (const [position, document] of written.entries()) {
-    const winner = clashed.has(position) ? theirs.get(document._id) : document;
-    if (!winner) return undefined;
-    stored.set(document._id, winner);
+    if (clashed.has(position) && !theirs.has(document._id)) return undefined;
   }
-
-  const results: { event: AuditLogEvent; replayed: boolean }[] = [];
-  for (const { key, own } of slots) {
-    const document = stored.get(key.event_id);
-    if (!document) return undefined;
-    results.push({ event: fromEventDocument(document), replayed: !own });
-  }
-  return { status: 'stored', events: results };
+  return outcome;
 }
-
 /** The documents of `ids` that exist, by `_id`. */
 async function findByIds<T extends { _id: string }>(
   collection: Collection<T>,

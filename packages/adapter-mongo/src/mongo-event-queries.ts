@@ -1,11 +1,11 @@
+import type { AuditLogEvent } from '@auditkit/core';
 import type {
-  AuditLogEvent,
   EventFilter,
   EventPageQuery,
   EventPosition,
   EventSummary,
   EventSummaryQuery,
-} from '@auditkit/core';
+} from '@auditkit/core/store';
 import type { Filter } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import { type EventDocument, fromEventDocument, keyId } from './mongo-documents.js';

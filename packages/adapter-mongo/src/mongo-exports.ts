@@ -1,4 +1,4 @@
-import type { ExportRecord } from '@auditkit/core';
+import type { ExportRecord } from '@auditkit/core/store';
 import type { MongoCollections } from './mongo-collections.js';
 import { fromExportDocument, toExportDocument } from './mongo-documents.js';
 

@@ -1,4 +1,5 @@
-import type { AuditLogRetention, RetentionRecord } from '@auditkit/core';
+import type { AuditLogRetention } from '@auditkit/core';
+import type { RetentionRecord } from '@auditkit/core/store';
 import type { MongoCollections } from './mongo-collections.js';
 import { isDuplicateKeyError } from './mongo-duplicates.js';
 

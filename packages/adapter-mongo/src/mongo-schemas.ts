@@ -1,4 +1,5 @@
-import type { ActionPageQuery, ActionRecord, AuditLogSchema, SchemaPageQuery } from '@auditkit/core';
+import type { AuditLogSchema } from '@auditkit/core';
+import type { ActionPageQuery, ActionRecord, SchemaPageQuery } from '@auditkit/core/store';
 import type { MongoCollections } from './mongo-collections.js';
 import { fromSchemaDocument, toSchemaDocument } from './mongo-documents.js';
 import { isDuplicateKeyError } from './mongo-duplicates.js';

@@ -5,7 +5,6 @@ import {
   isNonEmptyString,
   isObject,
   type OptionsSpec,
-  withStorageErrors,
 } from '@auditkit/core';
 import type { MongoClientOptions } from 'mongodb';
 import { type MongoCollections, openCollections } from './mongo-collections.js';
@@ -137,55 +136,44 @@ export function mongoStore(options: MongoStoreOptions): AuditStore {
     name: 'mongo',
     capabilities: { persistent: true },
 
-    open: () =>
-      withStorageErrors('open the MongoDB store', async () => {
-        try {
-          const candidate = openCollections(await connection.open(), prefix);
-          await ensureIndexes(candidate);
-          await fillExportOrganizations(candidate.exports);
-          collections = candidate;
-        } catch (error) {
-          // createAuditLog does not close a store that failed to open: a client left connected
-          // here would keep the application's process alive.
-          await connection.close().catch(() => undefined);
-          throw error;
-        }
-      }),
-    close: () =>
-      withStorageErrors('close the MongoDB store', async () => {
-        collections = undefined;
-        await connection.close();
-      }),
+    async open() {
+      try {
+        const candidate = openCollections(await connection.open(), prefix);
+        await ensureIndexes(candidate);
+        await fillExportOrganizations(candidate.exports);
+        collections = candidate;
+      } catch (error) {
+        // createAuditLog does not close a store that failed to open: a client left connected
+        // here would keep the application's process alive.
+        await connection.close().catch(() => undefined);
+        throw error;
+      }
+    },
+    async close() {
+      collections = undefined;
+      await connection.close();
+    },
 
-    insertEvents: (rows) => withStorageErrors('insert events', () => insertEventRows(opened(), rows)),
-    findEvents: (query) => withStorageErrors('read events', () => findEventPage(opened().events, query)),
-    // Storage errors of a stream surface as it is read; core's guard wraps them.
+    // `opened()` throws inside an async function: a store that is not open rejects, never throws.
+    insertEvents: async (rows, decide) => insertEventRows(opened(), rows, decide),
+    findEvents: async (query) => findEventPage(opened().events, query),
     streamEvents: (filter, pageSize) => streamEventPages(opened().events, filter, pageSize),
-    deleteEventsBefore: (organizationId, before, limit) =>
-      withStorageErrors('delete expired events', () =>
-        deleteEventsBefore(opened(), organizationId, before, limit),
-      ),
-    summarizeEvents: (query) =>
-      withStorageErrors('summarize events', () => summarizeEvents(opened().events, query)),
+    deleteEventsBefore: async (organizationId, before, limit) =>
+      deleteEventsBefore(opened(), organizationId, before, limit),
+    summarizeEvents: async (query) => summarizeEvents(opened().events, query),
 
-    insertSchema: (schema) =>
-      withStorageErrors('insert a schema', () => insertSchema(opened().schemas, schema)),
-    getSchema: (action, version) =>
-      withStorageErrors('read a schema', () => getSchema(opened().schemas, action, version)),
-    listSchemas: (query) => withStorageErrors('list schemas', () => listSchemas(opened().schemas, query)),
-    listActions: (query) => withStorageErrors('list actions', () => listActions(opened().schemas, query)),
+    insertSchema: async (schema) => insertSchema(opened().schemas, schema),
+    getSchema: async (action, version) => getSchema(opened().schemas, action, version),
+    listSchemas: async (query) => listSchemas(opened().schemas, query),
+    listActions: async (query) => listActions(opened().schemas, query),
 
-    insertExport: (record) =>
-      withStorageErrors('insert an export', () => insertExport(opened().exports, record)),
-    updateExport: (record) =>
-      withStorageErrors('update an export', () => updateExport(opened().exports, record)),
-    getExport: (id) => withStorageErrors('read an export', () => getExport(opened().exports, id)),
+    insertExport: async (record) => insertExport(opened().exports, record),
+    updateExport: async (record) => updateExport(opened().exports, record),
+    getExport: async (id) => getExport(opened().exports, id),
 
-    setRetention: (organizationId, days) =>
-      withStorageErrors('set retention', () => setRetention(opened().retention, organizationId, days)),
-    getRetention: (organizationId) =>
-      withStorageErrors('read retention', () => getRetention(opened().retention, organizationId)),
-    listRetention: () => withStorageErrors('list retention', () => listRetention(opened().retention)),
+    setRetention: async (organizationId, days) => setRetention(opened().retention, organizationId, days),
+    getRetention: async (organizationId) => getRetention(opened().retention, organizationId),
+    listRetention: async () => listRetention(opened().retention),
   };
 }
 

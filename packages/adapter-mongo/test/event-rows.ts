@@ -1,4 +1,9 @@
-import type { EventRow } from '@auditkit/core';
+import {
+  type AuditStore,
+  decideIdempotentOutcome,
+  type EventRow,
+  type InsertEventsResult,
+} from '@auditkit/core/store';
 import { ORG_A } from '@auditkit/core/testing';
 
 let made = 0;
@@ -29,4 +34,9 @@ export function eventRow(
     fingerprint,
     ...overrides,
   };
+}
+
+/** `store.insertEvents(rows)` with core's idempotency decision, as `createEvents` calls it. */
+export function insertRows(store: AuditStore, rows: readonly EventRow[]): Promise<InsertEventsResult> {
+  return store.insertEvents(rows, (facts) => decideIdempotentOutcome(rows, facts));
 }

@@ -5,7 +5,7 @@ import { mongoStore } from '@auditkit/adapter-mongo';
 import { type AuditStore, createAuditLog } from '@auditkit/core';
 import { declareSchemas, ORG_A, signInEvent } from '@auditkit/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventRow } from './event-rows.js';
+import { eventRow, insertRows } from './event-rows.js';
 import { type Gate, gatedClient, signal } from './gated-client.js';
 import { brokenKeyLinks, rawCollections, useRawClient } from './raw-collections.js';
 import { useTestDatabases } from './test-databases.js';
@@ -53,8 +53,8 @@ describe('a conflicting batch', () => {
     const dbName = databases.next();
     const store = await openStore(dbName);
     const stored = row('taken', 'original');
-    await store.insertEvents([stored]);
-    const result = await store.insertEvents([
+    await insertRows(store, [stored]);
+    const result = await insertRows(store, [
       row('fresh-1', 'a'),
       row('taken', 'changed'),
       row('fresh-2', 'b'),
@@ -68,17 +68,17 @@ describe('a conflicting batch', () => {
   it('keeps a key (and its event) that another writer claimed to repair before the rollback', async () => {
     const dbName = databases.next();
     const other = await openStore(dbName);
-    await other.insertEvents([row('taken', 'original')]);
+    await insertRows(other, [row('taken', 'original')]);
     const shared = row('shared', 'same');
     const sameContent = row('shared', 'same');
     let repaired: Awaited<ReturnType<AuditStore['insertEvents']>> | undefined;
     const rollingBack = await openStore(dbName, async (collection, method) => {
       // Between this writer's key insert and its conflict check, another writer replays the key.
       if (collection === KEYS && method === 'find' && !repaired)
-        repaired = await other.insertEvents([sameContent]);
+        repaired = await insertRows(other, [sameContent]);
     });
 
-    const result = await rollingBack.insertEvents([shared, row('taken', 'changed')]);
+    const result = await insertRows(rollingBack, [shared, row('taken', 'changed')]);
 
     expect(result).toEqual({ status: 'conflict', indexes: [1] });
     // The other writer found the key without its event, claimed it and wrote the event under its id.
@@ -98,7 +98,7 @@ describe('a conflicting batch', () => {
   it('makes a writer whose claim came too late start over and store the event itself', async () => {
     const dbName = databases.next();
     const setup = await openStore(dbName);
-    await setup.insertEvents([row('taken', 'original')]);
+    await insertRows(setup, [row('taken', 'original')]);
     const shared = row('shared', 'same');
     const late = row('shared', 'same');
     const lateAtClaim = signal();
@@ -113,11 +113,11 @@ describe('a conflicting batch', () => {
     const rollingBack = await openStore(dbName, async (collection, method) => {
       if (collection !== KEYS || method !== 'find' || lateWriter) return;
       // The late writer reads the key and finds no event, then waits at its claim for the rollback.
-      lateWriter = lateStore.insertEvents([late]);
+      lateWriter = insertRows(lateStore, [late]);
       await lateAtClaim.promise;
     });
 
-    const result = await rollingBack.insertEvents([shared, row('taken', 'changed')]);
+    const result = await insertRows(rollingBack, [shared, row('taken', 'changed')]);
     rolledBack.resolve();
 
     expect(result).toEqual({ status: 'conflict', indexes: [1] });

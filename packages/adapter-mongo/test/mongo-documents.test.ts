@@ -1,10 +1,11 @@
 // What the adapter writes: snake_case documents, BSON dates, absent (never null) optional fields,
 // and events read back in exactly the shape core produced.
 import { mongoStore } from '@auditkit/adapter-mongo';
-import { compareEventPositions, createAuditLog } from '@auditkit/core';
+import { createAuditLog } from '@auditkit/core';
+import { compareEventPositions } from '@auditkit/core/store';
 import { ORG_A } from '@auditkit/core/testing';
 import { expect, it } from 'vitest';
-import { eventRow } from './event-rows.js';
+import { eventRow, insertRows } from './event-rows.js';
 import { rawCollections, useRawClient } from './raw-collections.js';
 import { useTestDatabases } from './test-databases.js';
 
@@ -126,7 +127,7 @@ it('orders events of the same instant by id exactly as core compares ids', async
   const rows = suffixes.map((suffix, i) =>
     eventRow(`order-${i}`, `f${i}`, { id: `audit_log_event_${suffix}` }),
   );
-  await store.insertEvents(rows);
+  await insertRows(store, rows);
   for (const order of ['asc', 'desc'] as const) {
     const listed: string[] = [];
     let after: { occurredAt: Date; id: string } | undefined;

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { mongoStore } from '@auditkit/adapter-mongo';
 import { createAuditLog, isAuditKitError } from '@auditkit/core';
+import { guardStore } from '@auditkit/core/store';
 import { MongoClient } from 'mongodb';
 import { expect, it } from 'vitest';
 import { useTestDatabases } from './test-databases.js';
@@ -31,7 +32,7 @@ it('reports an unreachable server as storage_error with the driver error as caus
   const store = mongoStore({ url, dbName: 'unreachable', clientOptions: { serverSelectionTimeoutMS: 300 } });
   const error = await failure(createAuditLog({ store }));
   expect(isAuditKitError(error, 'storage_error')).toBe(true);
-  expect((error as Error).message).toMatch(/open the MongoDB store/);
+  expect((error as Error).message).toMatch(/open the store \(mongo\)/);
   expect((error as Error).cause).toMatchObject({ name: 'MongoServerSelectionError' });
 });
 
@@ -48,7 +49,7 @@ it('reports the failures of an application client the same way, and leaves it to
 });
 
 it('wraps a failing write as storage_error', async () => {
-  const store = mongoStore({ url: databases.url, dbName: databases.next() });
+  const store = guardStore(mongoStore({ url: databases.url, dbName: databases.next() }));
   await store.open();
   try {
     const record = {
@@ -69,7 +70,7 @@ it('wraps a failing write as storage_error', async () => {
 });
 
 it('fails calls on a store that is not open as storage_error', async () => {
-  const store = mongoStore({ url: databases.url, dbName: databases.next() });
+  const store = guardStore(mongoStore({ url: databases.url, dbName: databases.next() }));
   const error = await failure(store.getRetention('org_1'));
   expect(error).toMatchObject({ code: 'storage_error', message: expect.stringMatching(/not open/) });
 });
@@ -121,6 +122,6 @@ it('reports a connection lost in the middle of an export as storage_error', asyn
   const error = await failure(exporting);
   expect(chunks).toBe(2);
   expect(isAuditKitError(error, 'storage_error')).toBe(true);
-  expect((error as Error).message).toMatch(/streamEvents \(mongo\)/);
+  expect((error as Error).message).toMatch(/stream events \(mongo\)/);
   expect((error as Error).cause).toBeInstanceOf(Error);
 });

@@ -120,33 +120,17 @@ export function isAuditKitError(error: unknown, code?: AuditKitErrorCode): error
 }
 
 /**
- * Wraps a driver failure as `storage_error`, keeping the original as `cause`.
- * AuditKit errors pass through unchanged, so wrapping twice is harmless.
+ * Wraps a driver failure as `storage_error`, keeping the original as `cause`; AuditKit errors
+ * pass through unchanged. Used by the store guard (`guardStore`), the one layer that wraps.
  *
  * @example
  * ```ts
- * try { await db.insertInto('audit_events').values(rows).execute(); }
- * catch (error) { throw toStorageError(error, 'insert events'); }
+ * try { await store.getRetention('org_1'); }
+ * catch (error) { throw toStorageError(error, 'read retention (sqlite)'); }
  * ```
  */
 export function toStorageError(error: unknown, operation: string): AuditKitError {
   if (error instanceof AuditKitError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new AuditKitError('storage_error', `Storage failed to ${operation}: ${reason}`, { cause: error });
-}
-
-/**
- * Runs `work` and turns any driver failure into `storage_error` (see {@link toStorageError}).
- *
- * @example
- * ```ts
- * const rows = await withStorageErrors('list schemas', () => db.selectFrom('audit_schemas').selectAll().execute());
- * ```
- */
-export async function withStorageErrors<T>(operation: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw toStorageError(error, operation);
-  }
 }

@@ -8,6 +8,7 @@ import {
 } from './event-model.js';
 import { oversizeReason } from './event-size.js';
 import { identifyEvent } from './fingerprint.js';
+import { decideIdempotentOutcome } from './idempotent-outcome.js';
 import { newEventId } from './ids.js';
 import type { EventLimits } from './limits.js';
 import type { SchemaRegistry } from './schema-registry.js';
@@ -91,7 +92,9 @@ export class EventIntake {
     const keyOf = (index: number) => prepared[index]?.idempotencyKey ?? rows[index]?.idempotencyKey;
     if (conflicts.length > 0) throw conflictError(conflicts, keyOf, single);
 
-    const result = await this.#options.store.insertEvents(uniqueRows);
+    const result = await this.#options.store.insertEvents(uniqueRows, (facts) =>
+      decideIdempotentOutcome(uniqueRows, facts),
+    );
     if (result.status === 'conflict') {
       const original = result.indexes.map((uniqueIndex) => sourceOf.indexOf(uniqueIndex));
       throw conflictError(original, keyOf, single);

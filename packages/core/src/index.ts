@@ -7,8 +7,6 @@ export {
   type AuditKitErrorDetailCode,
   type AuditKitErrorOptions,
   isAuditKitError,
-  toStorageError,
-  withStorageErrors,
 } from './errors.js';
 export type { AuditLogExportFilters, ListEventsOptions } from './event-filter.js';
 export type { BatchEventInput } from './event-intake.js';
@@ -21,7 +19,6 @@ export type {
   CreateAuditLogEventRequestOptions,
   CreatedAuditLogEvent,
 } from './event-model.js';
-export { compareEventPositions } from './event-order.js';
 export type { ExportEventsOptions } from './event-reads.js';
 export { CSV_COLUMNS, type ExportFormat, neutralizeFormula } from './export-format.js';
 export type {
@@ -56,4 +53,4 @@ export type {
   SchemaDefinition,
 } from './schema-definition.js';
 export type { AuditLogAction, ListSchemasOptions } from './schema-registry.js';
-export type * from './store.js';
+export type { AuditStore } from './store.js';

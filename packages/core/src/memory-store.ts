@@ -8,6 +8,7 @@ import type {
   EventPageQuery,
   EventRow,
   EventSummary,
+  EventWriteFact,
   ExportRecord,
   InsertEventsResult,
   RetentionRecord,
@@ -41,22 +42,22 @@ export function memoryStore(): AuditStore {
     async open() {},
     async close() {},
 
-    async insertEvents(rows): Promise<InsertEventsResult> {
-      const conflicts: number[] = [];
-      const existing = rows.map((row, index) => {
+    async insertEvents(rows, decide): Promise<InsertEventsResult> {
+      // One synchronous pass: nothing else runs between reading the facts and applying the decision.
+      const facts = rows.map((row): EventWriteFact => {
         const stored = rowsByKey.get(keyOf(row.organizationId, row.idempotencyKey));
-        if (stored && stored.fingerprint !== row.fingerprint) conflicts.push(index);
-        return stored;
+        return stored
+          ? { inserted: false, stored: { fingerprint: stored.fingerprint, event: toEvent(stored) } }
+          : { inserted: true };
       });
-      if (conflicts.length > 0) return { status: 'conflict', indexes: conflicts };
-      const events = rows.map((row, index) => {
-        const stored = existing[index];
-        if (stored) return { event: toEvent(stored), replayed: true };
-        const copy = structuredClone(row);
-        rowsByKey.set(keyOf(row.organizationId, row.idempotencyKey), copy);
-        return { event: toEvent(copy), replayed: false };
-      });
-      return { status: 'stored', events };
+      const outcome = decide(facts);
+      if (outcome.status === 'stored') {
+        for (const [index, row] of rows.entries()) {
+          if (facts[index]?.inserted)
+            rowsByKey.set(keyOf(row.organizationId, row.idempotencyKey), structuredClone(row));
+        }
+      }
+      return outcome;
     },
 
     async findEvents(query: EventPageQuery) {

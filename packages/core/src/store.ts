@@ -45,16 +45,23 @@ export interface AuditStore {
   close(): Promise<void>;
 
   /**
-   * Stores new events, all or nothing.
+   * Stores new events, all or nothing, leaving replay-versus-conflict to core.
    *
-   * Each row's `(organizationId, idempotencyKey)` is unique within the call. For a row whose
-   * pair is already stored: if the stored `fingerprint` equals the row's, the row is a replay
-   * and the stored event is returned with `replayed: true`; otherwise it is a conflict. When
-   * any row conflicts, the store MUST leave no row of this call stored and return
-   * `{ status: 'conflict', indexes }`. Concurrent calls with the same pair MUST end with exactly
-   * one stored event, every caller seeing it (or a conflict).
+   * Each row's `(organizationId, idempotencyKey)` is unique within the call. The store inserts
+   * every row whose pair is free — the database's unique constraint decides, never a read before
+   * the write — and reports one {@link EventWriteFact} per row, in row order: inserted, or the
+   * fingerprint and event already stored under that pair. It hands the facts to `decide` (core's
+   * `decideIdempotentOutcome`) before its writes become final, and returns what `decide`
+   * returned: on `stored` it keeps the rows it inserted; on `conflict` it MUST leave no row of
+   * this call stored (roll back its transaction, or delete what it wrote).
+   *
+   * `decide` is pure, and never answers `conflict` for a call whose rows were all inserted: a
+   * single-row insert needs no transaction. A store that starts over after a race (one without
+   * transactions) may call `decide` again with the new facts; what it acts on is what it returns.
+   * Concurrent calls with the same pair MUST end with exactly one stored event, every caller
+   * seeing it (or a conflict).
    */
-  insertEvents(rows: readonly EventRow[]): Promise<InsertEventsResult>;
+  insertEvents(rows: readonly EventRow[], decide: IdempotencyDecision): Promise<InsertEventsResult>;
 
   /**
    * One page of events of one organization matching `query`, ordered by `(occurredAt, id)` in
@@ -139,9 +146,59 @@ export interface EventRow extends AuditLogEvent {
   fingerprint: string;
 }
 
+/**
+ * What a store found for one row of {@link AuditStore.insertEvents}: the row is now stored (its
+ * pair was free), or another event was already stored under its `(organizationId,
+ * idempotencyKey)`.
+ *
+ * @example
+ * ```ts
+ * const facts: EventWriteFact[] = [
+ *   { inserted: true },
+ *   { inserted: false, stored: { fingerprint: 'e3b0c4…', event: alreadyStoredEvent } },
+ * ];
+ * ```
+ */
+export type EventWriteFact = { inserted: true } | { inserted: false; stored: StoredEvent };
+
+/**
+ * The event already stored under a row's pair, and the fingerprint it was stored with.
+ *
+ * @example
+ * ```ts
+ * const stored: StoredEvent = { fingerprint: row.fingerprint, event: toEvent(row) };
+ * ```
+ */
+export interface StoredEvent {
+  fingerprint: string;
+  event: AuditLogEvent;
+}
+
+/**
+ * Core's verdict on the facts of one {@link AuditStore.insertEvents} call: keep the inserted
+ * rows (`stored`, one entry per row, in row order), or undo the whole call (`conflict`, with the
+ * indexes of the rows whose key holds other content).
+ *
+ * @example
+ * ```ts
+ * const result: InsertEventsResult = { status: 'conflict', indexes: [1] };
+ * ```
+ */
 export type InsertEventsResult =
   | { status: 'stored'; events: { event: AuditLogEvent; replayed: boolean }[] }
   | { status: 'conflict'; indexes: number[] };
+
+/**
+ * Core's replay-versus-conflict decision for the rows of one `insertEvents` call, which a store
+ * calls with its facts (see {@link AuditStore.insertEvents}).
+ *
+ * @example
+ * ```ts
+ * const outcome = decide(rows.map((row, index) => (inserted[index] ? { inserted: true } : { inserted: false, stored: found[index] })));
+ * if (outcome.status === 'conflict') throw new Rollback(outcome);
+ * ```
+ */
+export type IdempotencyDecision = (facts: readonly EventWriteFact[]) => InsertEventsResult;
 
 export type SortOrder = 'asc' | 'desc';
 

@@ -9,10 +9,10 @@ function storeFailingFirstInsert(when: 'before-write' | 'after-write'): AuditSto
   const store = {
     ...inner,
     inserts: 0,
-    async insertEvents(rows: Parameters<AuditStore['insertEvents']>[0]) {
+    async insertEvents(...args: Parameters<AuditStore['insertEvents']>) {
       store.inserts += 1;
-      if (store.inserts > 1) return inner.insertEvents(rows);
-      if (when === 'after-write') await inner.insertEvents(rows);
+      if (store.inserts > 1) return inner.insertEvents(...args);
+      if (when === 'after-write') await inner.insertEvents(...args);
       throw new AuditKitError(
         'storage_error',
         'Storage failed to insert events: SQLITE_IOERR at /var/db/secret.db',

@@ -1,4 +1,5 @@
-import type { AuditLogEvent, EventRow, Metadata } from '@auditkit/core';
+import type { AuditLogEvent, Metadata } from '@auditkit/core';
+import type { EventRow } from '@auditkit/core/store';
 import type { Selectable } from 'kysely';
 import type { SqlDialectTraits } from './dialect-traits.js';
 import type { EventsTable } from './tables.js';

@@ -1,15 +1,16 @@
-import {
-  type ActionRecord,
-  type AuditLogSchema,
-  type AuditStore,
-  type AuditStoreCapabilities,
-  type EventPageQuery,
-  type EventRow,
-  type EventSummary,
-  type ExportRecord,
-  type InsertEventsResult,
-  withStorageErrors,
-} from '@auditkit/core';
+import type { AuditLogSchema } from '@auditkit/core';
+import type {
+  ActionRecord,
+  AuditStore,
+  AuditStoreCapabilities,
+  EventPageQuery,
+  EventRow,
+  EventSummary,
+  EventWriteFact,
+  ExportRecord,
+  IdempotencyDecision,
+  InsertEventsResult,
+} from '@auditkit/core/store';
 import type { Kysely, Selectable } from 'kysely';
 import type { SqlDialectTraits } from './dialect-traits.js';
 import { eventColumnsInserter } from './event-insert.js';
@@ -29,8 +30,9 @@ export interface KyselyStoreConfig {
   release(): Promise<void>;
 }
 
+/** Thrown inside the transaction when core decided a conflict, so that the transaction rolls back. */
 class ConflictRollback extends Error {
-  constructor(readonly indexes: number[]) {
+  constructor(readonly outcome: InsertEventsResult) {
     super('idempotency conflict: rolling back');
   }
 }
@@ -103,192 +105,174 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
   return {
     name: config.name,
     capabilities: config.capabilities,
-    open: () => withStorageErrors(`migrate the ${config.name} database`, config.migrate),
-    close: () => withStorageErrors(`close the ${config.name} store`, config.release),
+    open: () => config.migrate(),
+    close: () => config.release(),
 
-    insertEvents: (rows) =>
-      withStorageErrors('insert events', async (): Promise<InsertEventsResult> => {
-        try {
-          // One row needs no transaction: a single INSERT is atomic and a conflicting row is never
-          // written, which saves two round trips on every createEvent.
-          if (rows.length === 1) return await writeRows(db, rows);
-          return await db.transaction().execute((trx) => writeRows(trx, rows));
-        } catch (error) {
-          if (error instanceof ConflictRollback) return { status: 'conflict', indexes: error.indexes };
-          throw error;
-        }
-      }),
+    async insertEvents(rows, decide) {
+      try {
+        // One row needs no transaction: a single INSERT is atomic, and core never decides a
+        // conflict for a row that was inserted; this saves two round trips on every createEvent.
+        if (rows.length === 1) return await writeRows(db, rows, decide);
+        return await db.transaction().execute((trx) => writeRows(trx, rows, decide));
+      } catch (error) {
+        if (error instanceof ConflictRollback) return error.outcome;
+        throw error;
+      }
+    },
 
-    findEvents: (query) =>
-      withStorageErrors('read events', async () => {
-        const rows = await selectEvents(db, traits, query).execute();
-        return rows.map(toEvent);
-      }),
+    findEvents: async (query) => {
+      const rows = await selectEvents(db, traits, query).execute();
+      return rows.map(toEvent);
+    },
 
-    deleteEventsBefore: (organizationId, before, limit) =>
-      withStorageErrors('delete expired events', async () => {
-        const result = await db
-          .deleteFrom('auditkit_events')
-          .where('id', 'in', (eb) =>
-            eb
-              .selectFrom('auditkit_events')
-              .select('id')
-              .where('organization_id', '=', organizationId)
-              .where('occurred_at', '<', traits.encodeTime(before))
-              .orderBy('occurred_at')
-              .limit(limit),
-          )
-          .executeTakeFirst();
-        return Number(result.numDeletedRows);
-      }),
+    deleteEventsBefore: async (organizationId, before, limit) => {
+      const result = await db
+        .deleteFrom('auditkit_events')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('auditkit_events')
+            .select('id')
+            .where('organization_id', '=', organizationId)
+            .where('occurred_at', '<', traits.encodeTime(before))
+            .orderBy('occurred_at')
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
 
-    summarizeEvents: ({ organizationId, before }) =>
-      withStorageErrors('summarize events', async (): Promise<EventSummary[]> => {
-        let query = db
-          .selectFrom('auditkit_events')
-          .select((eb) => [
-            'organization_id',
-            'action',
-            eb.fn.countAll().as('count'),
-            eb.fn.min('occurred_at').as('oldest'),
-            eb.fn.max('occurred_at').as('newest'),
-          ])
-          .groupBy(['organization_id', 'action']);
-        if (organizationId !== undefined) query = query.where('organization_id', '=', organizationId);
-        if (before !== undefined) query = query.where('occurred_at', '<', traits.encodeTime(before));
-        const rows = await query.execute();
-        return rows.map((row) => ({
-          organizationId: row.organization_id,
-          action: row.action,
-          count: Number(row.count),
-          oldest: traits.decodeTime(row.oldest),
-          newest: traits.decodeTime(row.newest),
-        }));
-      }),
+    summarizeEvents: async ({ organizationId, before }): Promise<EventSummary[]> => {
+      let query = db
+        .selectFrom('auditkit_events')
+        .select((eb) => [
+          'organization_id',
+          'action',
+          eb.fn.countAll().as('count'),
+          eb.fn.min('occurred_at').as('oldest'),
+          eb.fn.max('occurred_at').as('newest'),
+        ])
+        .groupBy(['organization_id', 'action']);
+      if (organizationId !== undefined) query = query.where('organization_id', '=', organizationId);
+      if (before !== undefined) query = query.where('occurred_at', '<', traits.encodeTime(before));
+      const rows = await query.execute();
+      return rows.map((row) => ({
+        organizationId: row.organization_id,
+        action: row.action,
+        count: Number(row.count),
+        oldest: traits.decodeTime(row.oldest),
+        newest: traits.decodeTime(row.newest),
+      }));
+    },
 
-    insertSchema: (schema) =>
-      withStorageErrors('insert a schema', async () => {
-        const { object: _o, action, version, createdAt, ...definition } = schema;
-        const result = await db
-          .insertInto('auditkit_schemas')
-          .values({
-            action,
-            version,
-            definition: traits.encodeJson(definition),
-            created_at: traits.encodeTime(createdAt),
-          })
-          .onConflict((conflict) => conflict.columns(['action', 'version']).doNothing())
-          .executeTakeFirst();
-        return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
-      }),
+    insertSchema: async (schema) => {
+      const { object: _o, action, version, createdAt, ...definition } = schema;
+      const result = await db
+        .insertInto('auditkit_schemas')
+        .values({
+          action,
+          version,
+          definition: traits.encodeJson(definition),
+          created_at: traits.encodeTime(createdAt),
+        })
+        .onConflict((conflict) => conflict.columns(['action', 'version']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
 
-    getSchema: (action, version) =>
-      withStorageErrors('read a schema', async () => {
-        let query = db.selectFrom('auditkit_schemas').selectAll().where('action', '=', action);
-        query =
-          version === undefined
-            ? query.orderBy('version', 'desc').limit(1)
-            : query.where('version', '=', version);
-        const row = await query.executeTakeFirst();
-        return row && toSchema(row);
-      }),
+    getSchema: async (action, version) => {
+      let query = db.selectFrom('auditkit_schemas').selectAll().where('action', '=', action);
+      query =
+        version === undefined
+          ? query.orderBy('version', 'desc').limit(1)
+          : query.where('version', '=', version);
+      const row = await query.executeTakeFirst();
+      return row && toSchema(row);
+    },
 
-    listSchemas: ({ action, order, afterVersion, limit }) =>
-      withStorageErrors('list schemas', async () => {
-        let query = db.selectFrom('auditkit_schemas').selectAll().where('action', '=', action);
-        if (afterVersion !== undefined)
-          query = query.where('version', order === 'asc' ? '>' : '<', afterVersion);
-        const rows = await query.orderBy('version', order).limit(limit).execute();
-        return rows.map(toSchema);
-      }),
+    listSchemas: async ({ action, order, afterVersion, limit }) => {
+      let query = db.selectFrom('auditkit_schemas').selectAll().where('action', '=', action);
+      if (afterVersion !== undefined)
+        query = query.where('version', order === 'asc' ? '>' : '<', afterVersion);
+      const rows = await query.orderBy('version', order).limit(limit).execute();
+      return rows.map(toSchema);
+    },
 
-    listActions: ({ order, afterAction, limit }) =>
-      withStorageErrors('list actions', async (): Promise<ActionRecord[]> => {
-        let latest = db
-          .selectFrom('auditkit_schemas')
-          .select([
-            'action',
-            (eb) => eb.fn.max('version').as('latest_version'),
-            (eb) => eb.fn.min('created_at').as('first_created_at'),
-          ])
-          .groupBy('action');
-        if (afterAction !== undefined)
-          latest = latest.where('action', order === 'asc' ? '>' : '<', afterAction);
-        const rows = await db
-          .selectFrom(latest.orderBy('action', order).limit(limit).as('latest'))
-          .innerJoin('auditkit_schemas as s', (join) =>
-            join.onRef('s.action', '=', 'latest.action').onRef('s.version', '=', 'latest.latest_version'),
-          )
-          .selectAll('s')
-          .select('latest.first_created_at')
-          .orderBy('s.action', order)
-          .execute();
-        return rows.map((row) => ({
-          latest: toSchema(row),
-          createdAt: traits.decodeTime(row.first_created_at),
-        }));
-      }),
+    listActions: async ({ order, afterAction, limit }): Promise<ActionRecord[]> => {
+      let latest = db
+        .selectFrom('auditkit_schemas')
+        .select([
+          'action',
+          (eb) => eb.fn.max('version').as('latest_version'),
+          (eb) => eb.fn.min('created_at').as('first_created_at'),
+        ])
+        .groupBy('action');
+      if (afterAction !== undefined)
+        latest = latest.where('action', order === 'asc' ? '>' : '<', afterAction);
+      const rows = await db
+        .selectFrom(latest.orderBy('action', order).limit(limit).as('latest'))
+        .innerJoin('auditkit_schemas as s', (join) =>
+          join.onRef('s.action', '=', 'latest.action').onRef('s.version', '=', 'latest.latest_version'),
+        )
+        .selectAll('s')
+        .select('latest.first_created_at')
+        .orderBy('s.action', order)
+        .execute();
+      return rows.map((row) => ({
+        latest: toSchema(row),
+        createdAt: traits.decodeTime(row.first_created_at),
+      }));
+    },
 
-    insertExport: (record) =>
-      withStorageErrors('insert an export', async () => {
-        await db.insertInto('auditkit_exports').values(exportColumns(record)).execute();
-      }),
-    updateExport: (record) =>
-      withStorageErrors('update an export', async () => {
-        const { id, ...columns } = exportColumns(record);
-        await db.updateTable('auditkit_exports').set(columns).where('id', '=', id).execute();
-      }),
-    getExport: (id) =>
-      withStorageErrors('read an export', async () => {
-        const row = await db
-          .selectFrom('auditkit_exports')
-          .selectAll()
-          .where('id', '=', id)
-          .executeTakeFirst();
-        return row && toExport(row);
-      }),
+    insertExport: async (record) => {
+      await db.insertInto('auditkit_exports').values(exportColumns(record)).execute();
+    },
+    updateExport: async (record) => {
+      const { id, ...columns } = exportColumns(record);
+      await db.updateTable('auditkit_exports').set(columns).where('id', '=', id).execute();
+    },
+    getExport: async (id) => {
+      const row = await db.selectFrom('auditkit_exports').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toExport(row);
+    },
 
-    setRetention: (organizationId, days) =>
-      withStorageErrors('set retention', async () => {
-        if (days === null) {
-          await db.deleteFrom('auditkit_retention').where('organization_id', '=', organizationId).execute();
-          return;
-        }
-        await db
-          .insertInto('auditkit_retention')
-          .values({ organization_id: organizationId, retention_period_in_days: days })
-          .onConflict((conflict) =>
-            conflict.column('organization_id').doUpdateSet({ retention_period_in_days: days }),
-          )
-          .execute();
-      }),
-    getRetention: (organizationId) =>
-      withStorageErrors('read retention', async () => {
-        const row = await db
-          .selectFrom('auditkit_retention')
-          .select('retention_period_in_days')
-          .where('organization_id', '=', organizationId)
-          .executeTakeFirst();
-        return { retentionPeriodInDays: row ? Number(row.retention_period_in_days) : null };
-      }),
-    listRetention: () =>
-      withStorageErrors('list retention', async () => {
-        const rows = await db
-          .selectFrom('auditkit_retention')
-          .selectAll()
-          .orderBy('organization_id')
-          .execute();
-        return rows.map((row) => ({
-          organizationId: row.organization_id,
-          retentionPeriodInDays: Number(row.retention_period_in_days),
-        }));
-      }),
+    setRetention: async (organizationId, days) => {
+      if (days === null) {
+        await db.deleteFrom('auditkit_retention').where('organization_id', '=', organizationId).execute();
+        return;
+      }
+      await db
+        .insertInto('auditkit_retention')
+        .values({ organization_id: organizationId, retention_period_in_days: days })
+        .onConflict((conflict) =>
+          conflict.column('organization_id').doUpdateSet({ retention_period_in_days: days }),
+        )
+        .execute();
+    },
+    getRetention: async (organizationId) => {
+      const row = await db
+        .selectFrom('auditkit_retention')
+        .select('retention_period_in_days')
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirst();
+      return { retentionPeriodInDays: row ? Number(row.retention_period_in_days) : null };
+    },
+    listRetention: async () => {
+      const rows = await db.selectFrom('auditkit_retention').selectAll().orderBy('organization_id').execute();
+      return rows.map((row) => ({
+        organizationId: row.organization_id,
+        retentionPeriodInDays: Number(row.retention_period_in_days),
+      }));
+    },
   };
 
-  /** Inserts new rows and reads back existing ones; throws ConflictRollback on a conflict. */
+  /**
+   * Inserts the rows whose keys are free, reads back the events stored under the others, and lets
+   * core decide; throws ConflictRollback when core decided a conflict, to roll the transaction back.
+   */
   async function writeRows(
     executor: Kysely<AuditDatabase>,
     rows: readonly EventRow[],
+    decide: IdempotencyDecision,
   ): Promise<InsertEventsResult> {
     const inserted = new Set<string>();
     // Inserted in one global (organization, key) order, concurrent batches take the unique
@@ -306,19 +290,15 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
       executor,
       rows.filter((row) => !inserted.has(row.id)),
     );
-    const conflicts: number[] = [];
-    const events = rows.map((row, index) => {
-      if (inserted.has(row.id)) {
-        const { idempotencyKey: _k, fingerprint: _f, ...event } = row;
-        return { event, replayed: false };
-      }
+    const facts = rows.map((row): EventWriteFact => {
+      if (inserted.has(row.id)) return { inserted: true };
       const stored = existing.get(`${row.organizationId}\u0000${row.idempotencyKey}`);
       if (!stored) throw new Error(`event with key "${row.idempotencyKey}" was neither inserted nor found`);
-      if (stored.fingerprint !== row.fingerprint) conflicts.push(index);
-      return { event: toEvent(stored), replayed: true };
+      return { inserted: false, stored: { fingerprint: stored.fingerprint, event: toEvent(stored) } };
     });
-    if (conflicts.length > 0) throw new ConflictRollback(conflicts);
-    return { status: 'stored', events };
+    const outcome = decide(facts);
+    if (outcome.status === 'conflict') throw new ConflictRollback(outcome);
+    return outcome;
   }
 
   async function findByKeys(trx: Kysely<AuditDatabase>, rows: readonly EventRow[]) {

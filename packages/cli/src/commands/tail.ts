@@ -1,11 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type AuditLog,
-  type AuditLogEvent,
-  compareEventPositions,
-  type EventPosition,
-  type ListEventsOptions,
-} from '@auditkit/core';
+import type { AuditLog, AuditLogEvent, ListEventsOptions } from '@auditkit/core';
+import { compareEventPositions, type EventPosition } from '@auditkit/core/store';
 import type { Command } from 'commander';
 import { collect, parsePositiveInteger, withAuditLog } from '../command-context.js';
 

@@ -9,6 +9,7 @@ import { exportCases } from './export-cases.js';
 import { exportSafetyCases } from './export-safety-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
+import { insertFactCases } from './insert-fact-cases.js';
 import { isolationCases } from './isolation-cases.js';
 import { keyNamespaceCases } from './key-namespace-cases.js';
 import { malformedRequestCases } from './malformed-request-cases.js';
@@ -88,6 +89,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     patternCases(context);
     idempotencyCases(context);
     keyNamespaceCases(context);
+    insertFactCases(context);
     readCases(context);
     exportCases(context);
     exportSafetyCases(context);

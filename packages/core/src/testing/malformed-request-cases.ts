@@ -10,15 +10,19 @@ import { declareSchemas, ORG_A, signInEvent } from './fixtures.js';
 /** The store with every call counted, so a case can prove a request was refused before any database work. */
 function countingStore(store: AuditStore): { store: AuditStore; calls: string[] } {
   const calls: string[] = [];
-  const counted: Record<string, unknown> = { ...store };
-  for (const [name, member] of Object.entries(store)) {
-    if (typeof member !== 'function' || name === 'open' || name === 'close') continue;
-    counted[name] = (...args: unknown[]) => {
-      calls.push(name);
-      return (member as (...a: unknown[]) => unknown).apply(store, args);
-    };
-  }
-  return { store: counted as unknown as AuditStore, calls };
+  // A proxy rather than a copy, so that a store written as a class (methods on its prototype,
+  // private fields) is counted as well as a plain object.
+  const counted = new Proxy(store, {
+    get(target, name) {
+      const member: unknown = Reflect.get(target, name, target);
+      if (typeof member !== 'function') return member;
+      return (...args: unknown[]) => {
+        if (name !== 'open' && name !== 'close') calls.push(String(name));
+        return (member as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: counted, calls };
 }
 
 /** Cursors a client can forge: well-formed base64url JSON of the right kind, holding values no store can take. */

@@ -1,0 +1,22 @@
+/**
+ * `@auditkit/core/store`: what only authors of stores (adapters) need — the storage contract's
+ * types, core's idempotency decision that `insertEvents` hands to a store, the guard that turns
+ * store failures into `storage_error`, and the event order every store must follow. The
+ * conformance suite that proves a store is on `@auditkit/core/testing`. Applications import
+ * `@auditkit/core`.
+ *
+ * @example
+ * ```ts
+ * import type { AuditStore, EventRow, IdempotencyDecision } from '@auditkit/core/store';
+ *
+ * class MyStore implements AuditStore {
+ *   async insertEvents(rows: readonly EventRow[], decide: IdempotencyDecision) { … }
+ *   // …
+ * }
+ * ```
+ * @packageDocumentation
+ */
+export { compareEventPositions, matchesFilter } from './event-order.js';
+export { guardStore } from './guarded-store.js';
+export { decideIdempotentOutcome } from './idempotent-outcome.js';
+export type * from './store.js';
