@@ -5,11 +5,12 @@ import {
   isNonEmptyString,
   type OptionsSpec,
 } from '@auditkit/core';
-import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
-import { Kysely, Migrator, PostgresDialect, type PostgresPool, sql } from 'kysely';
+import { type AuditDatabase, kyselyStore, migrateToLatest, sqlMigrations } from '@auditkit/kysely-store';
+import { Kysely, PostgresDialect, type PostgresPool, sql } from 'kysely';
 import { guardClientErrors } from './client-error-guard.js';
-import { postgresMigrations } from './postgres-migrations.js';
 import { postgresTraits } from './postgres-traits.js';
+
+const postgresMigrations = sqlMigrations(postgresTraits.schema);
 
 /**
  * Options of {@link postgresStore}: a server to connect to, or a pool the application already has.
@@ -146,15 +147,9 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore {
         // other starting process wait, then find the work done.
         await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(connection);
         try {
-          const migrator = new Migrator({
-            db: connection.withSchema(schema),
-            provider: { getMigrations: async () => postgresMigrations },
-            migrationTableName: 'auditkit_migration',
-            migrationLockTableName: 'auditkit_migration_lock',
+          await migrateToLatest(connection.withSchema(schema), postgresMigrations, {
             migrationTableSchema: schema,
           });
-          const { error } = await migrator.migrateToLatest();
-          if (error) throw error;
         } finally {
           await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK_KEY)})`.execute(connection);
         }

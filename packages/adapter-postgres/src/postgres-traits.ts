@@ -1,4 +1,4 @@
-import type { SqlDialectTraits } from '@auditkit/kysely-store';
+import { SQL_SCHEMAS, type SqlDialectTraits } from '@auditkit/kysely-store';
 import { type SqlBool, sql } from 'kysely';
 import { fromTimestamptz, toTimestamptzText } from './postgres-time.js';
 
@@ -30,4 +30,5 @@ export const postgresTraits: SqlDialectTraits = {
   // 17 columns × 1,000 rows = 17,000 bind parameters, far under the protocol's 65,535, so a
   // column added later cannot push a full chunk over it; a batch still needs few round trips.
   maxRowsPerInsert: 1000,
+  schema: SQL_SCHEMAS.postgres,
 };

@@ -1,10 +1,12 @@
 import { postgresStore } from '@auditkit/adapter-postgres';
 import { createAuditLog } from '@auditkit/core';
 import { ORG_B } from '@auditkit/core/testing';
+import { SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, expect, inject, it } from 'vitest';
-import { postgresMigrations } from '../src/postgres-migrations.js';
+
+const postgresMigrations = sqlMigrations(SQL_SCHEMAS.postgres);
 
 const pool = new pg.Pool({ connectionString: inject('postgresUrl'), max: 2 });
 afterAll(() => pool.end());

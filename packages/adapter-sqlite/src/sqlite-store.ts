@@ -6,10 +6,12 @@ import {
   isNonNegativeInteger,
   type OptionsSpec,
 } from '@auditkit/core';
-import { type AuditDatabase, kyselyStore } from '@auditkit/kysely-store';
-import { Kysely, Migrator, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
-import { sqliteMigrations } from './sqlite-migrations.js';
+import { type AuditDatabase, kyselyStore, migrateToLatest, sqlMigrations } from '@auditkit/kysely-store';
+import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import { sqliteTraits } from './sqlite-traits.js';
+
+const sqliteMigrations = sqlMigrations(sqliteTraits.schema);
+
 import { withStatementCache } from './statement-cache.js';
 
 /** Options of {@link sqliteStore}: a file to open, or a database the application already has. */
@@ -144,15 +146,7 @@ export function sqliteStore(options: SqliteStoreOptions): AuditStore {
         // then finds the migrations done, instead of failing to upgrade a read lock.
         await sql`begin immediate`.execute(connection);
         try {
-          const migrator = new Migrator({
-            db: connection,
-            provider: { getMigrations: async () => sqliteMigrations },
-            migrationTableName: 'auditkit_migration',
-            migrationLockTableName: 'auditkit_migration_lock',
-            disableTransactions: true,
-          });
-          const { error } = await migrator.migrateToLatest();
-          if (error) throw error;
+          await migrateToLatest(connection, sqliteMigrations, { disableTransactions: true });
           await sql`commit`.execute(connection);
         } catch (error) {
           await sql`rollback`.execute(connection).catch(() => undefined);

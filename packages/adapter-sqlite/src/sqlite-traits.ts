@@ -1,4 +1,4 @@
-import type { SqlDialectTraits } from '@auditkit/kysely-store';
+import { SQL_SCHEMAS, type SqlDialectTraits } from '@auditkit/kysely-store';
 import { type SqlBool, sql } from 'kysely';
 
 /** How AuditKit's values live in SQLite: times as epoch milliseconds, JSON as text. */
@@ -12,4 +12,5 @@ export const sqliteTraits: SqlDialectTraits = {
   extraEventColumns: () => ({}),
   // 16 columns a row stays well under SQLite's 32,766 bound parameters.
   maxRowsPerInsert: 1000,
+  schema: SQL_SCHEMAS.sqlite,
 };

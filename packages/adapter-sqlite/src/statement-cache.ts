@@ -1,13 +1,19 @@
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
+/** better-sqlite3's statement, which says whether an `iterate()` over it is still being read. */
+type TrackedStatement = SqliteStatement & { readonly busy?: boolean };
+
 /**
  * A better-sqlite3 database for kysely that prepares each SQL text once.
  *
  * Kysely's SQLite driver prepares every query it runs; the write path runs the same few
  * statements over and over, and preparing a 1,000-row `INSERT` costs about as much as running
- * it. The least recently used statements beyond `capacity` are dropped. Statements are reused
- * only after the previous run finished, which holds because AuditKit never streams from SQLite
- * (`iterate` on a statement still being read would throw).
+ * it. The least recently used statements beyond `capacity` are dropped.
+ *
+ * One statement can run only one query at a time: while a kysely `stream()` is still reading it
+ * (`iterate`), running it again would throw. So a cached statement is handed out only when it
+ * reports itself idle (`busy === false`); a busy one is left to its reader and the SQL prepared
+ * afresh. A driver whose statements do not report `busy` gets no caching at all.
  *
  * @example
  * ```ts
@@ -15,17 +21,20 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * ```
  */
 export function withStatementCache(database: SqliteDatabase, capacity = 64): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>();
+  const statements = new Map<string, TrackedStatement>();
   return {
     prepare(sql) {
       const cached = statements.get(sql);
-      if (cached) {
+      if (cached && cached.busy === false) {
         // Map keeps insertion order: re-inserting marks the statement as most recently used.
         statements.delete(sql);
         statements.set(sql, cached);
         return cached;
       }
-      const statement = database.prepare(sql);
+      const statement: TrackedStatement = database.prepare(sql);
+      // A statement still being read stays with its reader; the fresh one takes its place.
+      if (typeof statement.busy !== 'boolean') return statement;
+      statements.delete(sql);
       statements.set(sql, statement);
       if (statements.size > capacity) {
         const oldest = statements.keys().next();

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
 import { ORG_B } from '@auditkit/core/testing';
+import { SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { sqliteMigrations } from '../src/sqlite-migrations.js';
+
+const sqliteMigrations = sqlMigrations(SQL_SCHEMAS.sqlite);
 
 const { '0001_initial': initial } = sqliteMigrations;
 if (!initial) throw new Error('migration 0001_initial is missing');

@@ -1,4 +1,5 @@
 import type { Expression, SqlBool } from 'kysely';
+import type { SqlSchemaTraits } from './migrations.js';
 
 /**
  * What differs between the SQL databases AuditKit runs on; everything else is shared.
@@ -13,6 +14,7 @@ import type { Expression, SqlBool } from 'kysely';
  *   hasTargetType: (types) => sql<SqlBool>`exists (select 1 from json_each(targets) where value ->> 'type' in (${sql.join(types)}))`,
  *   extraEventColumns: () => ({}),
  *   maxRowsPerInsert: 500,
+ *   schema: { timeType: 'integer', jsonType: 'text', countType: 'integer' },
  * };
  * ```
  */
@@ -27,4 +29,6 @@ export interface SqlDialectTraits {
   extraEventColumns(targets: { type: string }[]): Record<string, unknown>;
   /** Rows per multi-row `INSERT`, to stay under the database's bound-parameter limit. */
   maxRowsPerInsert: number;
+  /** Column types and dialect-only schema, from which the shared migrations build its tables. */
+  schema: SqlSchemaTraits;
 }

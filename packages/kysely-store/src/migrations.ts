@@ -1,0 +1,225 @@
+import {
+  type ColumnDataType,
+  type Expression,
+  type Kysely,
+  type Migration,
+  Migrator,
+  type RawBuilder,
+  sql,
+} from 'kysely';
+
+/**
+ * How one SQL database spells AuditKit's column types, and its dialect-only schema.
+ *
+ * @example
+ * ```ts
+ * const sqliteSchema: SqlSchemaTraits = { timeType: 'integer', jsonType: 'text', countType: 'integer' };
+ * ```
+ */
+export interface SqlSchemaTraits {
+  /** Column type of `occurred_at`, `received_at`, `created_at`, `updated_at`. */
+  timeType: ColumnDataType;
+  /** Column type of metadata, targets and schema definitions. */
+  jsonType: ColumnDataType;
+  /** Column type of an export's `row_count`. */
+  countType: ColumnDataType;
+  /**
+   * The type of a `target_types` column (the distinct `targets[].type` of each event, written
+   * with it) and the index method serving "any target of these types"; absent where the
+   * database filters on `targets` directly.
+   */
+  targetTypes?: { type: Expression<unknown>; indexMethod: string };
+  /** The text of a top-level field of a JSON text column; null when absent or when the text is not JSON. */
+  jsonTextField(column: string, field: string): RawBuilder<string | null>;
+  /** Whether `ALTER COLUMN … DROP DEFAULT` exists (SQLite has no `ALTER COLUMN`). */
+  canDropDefaults: boolean;
+}
+
+type AnyKysely = Kysely<unknown>;
+
+/**
+ * The column types of each SQL database AuditKit ships an adapter for, kept beside the one
+ * migration list that uses them so that the whole table layout is read (and changed) here.
+ *
+ * @example
+ * ```ts
+ * const migrations = sqlMigrations(SQL_SCHEMAS.postgres);
+ * ```
+ */
+export const SQL_SCHEMAS = {
+  // Times as milliseconds since the epoch: compact, and compared as fast as the id.
+  sqlite: {
+    timeType: 'integer',
+    jsonType: 'text',
+    countType: 'integer',
+    jsonTextField: (column, field) =>
+      sql`case when json_valid(${sql.ref(column)}) then json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)}) end`,
+    canDropDefaults: false,
+  },
+  postgres: {
+    timeType: 'timestamptz',
+    jsonType: 'jsonb',
+    // An export can outgrow int4; pg returns int8 as a string, which the store converts.
+    countType: 'bigint',
+    // An array column is what a GIN index can serve for "any target of these types".
+    targetTypes: { type: sql`text[]`, indexMethod: 'gin' },
+    jsonTextField: (column, field) => sql`${sql.ref(column)}::jsonb ->> ${sql.lit(field)}`,
+    canDropDefaults: true,
+  },
+} as const satisfies Record<string, SqlSchemaTraits>;
+
+/**
+ * Every SQL adapter's schema, one entry per version, for the database `schema` describes. An
+ * entry is never edited once released — a change is a new entry — so every database migrates the
+ * same way; `migrations.test.ts` holds each dialect's DDL to what was released.
+ *
+ * @example
+ * ```ts
+ * const migrations = sqlMigrations({ timeType: 'integer', jsonType: 'text', countType: 'integer' });
+ * await migrateToLatest(db, migrations);
+ * ```
+ */
+export function sqlMigrations(schema: SqlSchemaTraits): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: AnyKysely) {
+        const { timeType, jsonType, countType, targetTypes } = schema;
+        let events = db.schema
+          .createTable('auditkit_events')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('organization_id', 'text', (column) => column.notNull())
+          .addColumn('idempotency_key', 'text', (column) => column.notNull())
+          .addColumn('fingerprint', 'text', (column) => column.notNull())
+          .addColumn('action', 'text', (column) => column.notNull())
+          .addColumn('version', 'integer', (column) => column.notNull())
+          .addColumn('occurred_at', timeType, (column) => column.notNull())
+          .addColumn('received_at', timeType, (column) => column.notNull())
+          .addColumn('actor_type', 'text', (column) => column.notNull())
+          .addColumn('actor_id', 'text', (column) => column.notNull())
+          .addColumn('actor_name', 'text')
+          .addColumn('actor_metadata', jsonType)
+          .addColumn('targets', jsonType, (column) => column.notNull());
+        if (targetTypes) {
+          events = events.addColumn('target_types', targetTypes.type, (column) => column.notNull());
+        }
+        await events
+          .addColumn('context_location', 'text', (column) => column.notNull())
+          .addColumn('context_user_agent', 'text')
+          .addColumn('metadata', jsonType)
+          .execute();
+        // The idempotency guarantee itself, and the arbiter of `ON CONFLICT DO NOTHING`.
+        await db.schema
+          .createIndex('auditkit_events_idempotency')
+          .unique()
+          .on('auditkit_events')
+          .columns(['organization_id', 'idempotency_key'])
+          .execute();
+        // Every read and export is one organization's events in `(occurred_at, id)` order, paged
+        // by a row comparison on those two columns: this index serves the range, order and keyset.
+        await db.schema
+          .createIndex('auditkit_events_org_time')
+          .on('auditkit_events')
+          .columns(['organization_id', 'occurred_at', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('auditkit_events_org_action_time')
+          .on('auditkit_events')
+          .columns(['organization_id', 'action', 'occurred_at'])
+          .execute();
+        await db.schema
+          .createIndex('auditkit_events_org_actor_time')
+          .on('auditkit_events')
+          .columns(['organization_id', 'actor_id', 'occurred_at'])
+          .execute();
+        if (targetTypes) {
+          await db.schema
+            .createIndex('auditkit_events_target_types')
+            .on('auditkit_events')
+            .using(targetTypes.indexMethod)
+            .column('target_types')
+            .execute();
+        }
+
+        await db.schema
+          .createTable('auditkit_schemas')
+          .addColumn('action', 'text', (column) => column.notNull())
+          .addColumn('version', 'integer', (column) => column.notNull())
+          .addColumn('definition', jsonType, (column) => column.notNull())
+          .addColumn('created_at', timeType, (column) => column.notNull())
+          .addPrimaryKeyConstraint('auditkit_schemas_pk', ['action', 'version'])
+          .execute();
+
+        await db.schema
+          .createTable('auditkit_exports')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('format', 'text', (column) => column.notNull())
+          // The filters stay text: the store hands them back verbatim, and jsonb would reorder keys.
+          .addColumn('filters', 'text', (column) => column.notNull())
+          .addColumn('created_at', timeType, (column) => column.notNull())
+          .addColumn('updated_at', timeType, (column) => column.notNull())
+          .addColumn('path', 'text')
+          .addColumn('row_count', countType)
+          .addColumn('error_message', 'text')
+          .execute();
+
+        await db.schema
+          .createTable('auditkit_retention')
+          .addColumn('organization_id', 'text', (column) => column.primaryKey())
+          .addColumn('retention_period_in_days', 'integer', (column) =>
+            column.notNull().check(sql`retention_period_in_days > 0`),
+          )
+          .execute();
+      },
+    },
+    '0002_export_organization': {
+      // The export's organization becomes a column of its own instead of being parsed out of the
+      // filters text on every read. Existing rows take it from their filters (JSON written by core,
+      // always naming the organization); where the database allows, new rows must then give it.
+      async up(db: AnyKysely) {
+        await db.schema
+          .alterTable('auditkit_exports')
+          .addColumn('organization_id', 'text', (column) => column.notNull().defaultTo(''))
+          .execute();
+        await db
+          .withTables<{ auditkit_exports: { organization_id: string } }>()
+          .updateTable('auditkit_exports')
+          .set({
+            organization_id: sql<string>`coalesce(${schema.jsonTextField('filters', 'organizationId')}, '')`,
+          })
+          .execute();
+        if (schema.canDropDefaults) {
+          await db.schema
+            .alterTable('auditkit_exports')
+            .alterColumn('organization_id', (column) => column.dropDefault())
+            .execute();
+        }
+      },
+    },
+  };
+}
+
+/**
+ * Runs `migrations` not yet recorded in `db`, under kysely's `Migrator` with AuditKit's
+ * bookkeeping table names. The caller holds its database's lock around it.
+ *
+ * @example
+ * ```ts
+ * await migrateToLatest(connection.withSchema('audit'), postgresMigrations, { migrationTableSchema: 'audit' });
+ * ```
+ */
+export async function migrateToLatest<Database>(
+  db: Kysely<Database>,
+  migrations: Record<string, Migration>,
+  options: { migrationTableSchema?: string; disableTransactions?: boolean } = {},
+): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'auditkit_migration',
+    migrationLockTableName: 'auditkit_migration_lock',
+    ...options,
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}

@@ -1,0 +1,116 @@
+// The cached insert SQL (event-insert.ts) is a fast path around kysely's query builder: whatever
+// rows it is given, the query it runs must be exactly the one kysely would have compiled for
+// them, on every dialect AuditKit ships.
+
+import type { EventRow } from '@auditkit/core/store';
+import fc from 'fast-check';
+import { type SqlBool, sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import type { SqlDialectTraits } from '../src/dialect-traits.js';
+import { eventColumnsInserter } from '../src/event-insert.js';
+import { eventToColumns } from '../src/event-rows.js';
+import { SQL_SCHEMAS } from '../src/migrations.js';
+import { DIALECTS, type DialectName, recordingKysely } from './recording-kysely.js';
+
+/** The columns `eventToColumns` writes, with and without a dialect's extra column. */
+function eventColumns(extra: boolean): string[] {
+  const row: EventRow = {
+    object: 'audit_log_event',
+    id: 'audit_log_event_1',
+    organizationId: 'org_1',
+    action: 'user.signed_in',
+    version: 1,
+    occurredAt: new Date(0),
+    receivedAt: new Date(0),
+    actor: { type: 'user', id: 'user_1' },
+    targets: [{ type: 'team', id: 'team_1' }],
+    context: { location: '127.0.0.1' },
+    idempotencyKey: 'key',
+    fingerprint: 'fingerprint',
+  };
+  const traits: SqlDialectTraits = {
+    encodeTime: (date) => date.getTime(),
+    decodeTime: (value) => new Date(Number(value)),
+    encodeJson: (value) => JSON.stringify(value),
+    decodeJson: (value) => JSON.parse(String(value)),
+    hasTargetType: () => sql<SqlBool>`true`,
+    extraEventColumns: (targets) => (extra ? { target_types: targets.map((target) => target.type) } : {}),
+    maxRowsPerInsert: 1000,
+    schema: SQL_SCHEMAS.sqlite,
+  };
+  return Object.keys(eventToColumns(row, traits));
+}
+
+const cell = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.constant(null),
+  fc.date({ noInvalidDate: true }),
+  fc.array(fc.string(), { maxLength: 3 }),
+);
+
+/** Batches of rows sharing one column list: the event columns, sometimes with a dialect extra. */
+const batches = fc
+  .record({
+    extra: fc.boolean(),
+    count: fc.integer({ min: 1, max: 40 }),
+    times: fc.integer({ min: 2, max: 3 }),
+  })
+  .chain(({ extra, count, times }) => {
+    const columns = eventColumns(extra);
+    const row = fc
+      .tuple(...columns.map(() => cell))
+      .map((values) => Object.fromEntries(columns.map((c, i) => [c, values[i]])));
+    return fc.array(fc.array(row, { minLength: count, maxLength: count }), {
+      minLength: times,
+      maxLength: times,
+    });
+  });
+
+function kyselyCompiled(dialect: DialectName, rows: readonly Record<string, unknown>[]) {
+  const { plain } = recordingKysely(dialect);
+  return plain
+    .insertInto('auditkit_events')
+    .values(rows as never)
+    .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
+    .returning('id')
+    .compile();
+}
+
+describe.each(Object.keys(DIALECTS) as DialectName[])('cached event insert on %s', (dialect) => {
+  it('runs exactly the SQL and parameters kysely compiles, for any rows, cached or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(batches, async (calls) => {
+        const { db, executed, builds } = recordingKysely(dialect);
+        const insertColumns = eventColumnsInserter();
+        for (const rows of calls) await insertColumns(db, rows);
+        // One build for the shape; every later call of the same shape ran from the cache.
+        expect(builds()).toBe(1);
+        expect(executed).toHaveLength(calls.length);
+        for (const [index, rows] of calls.entries()) {
+          const expected = kyselyCompiled(dialect, rows);
+          expect(executed[index]?.sql).toBe(expected.sql);
+          expect(executed[index]?.parameters).toEqual(expected.parameters);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('leaves rows whose columns differ to kysely, which fills the gaps', async () => {
+    const { db, executed, builds } = recordingKysely(dialect);
+    const insertColumns = eventColumnsInserter();
+    const rows = [
+      { id: 'a', organization_id: 'o', idempotency_key: 'k1' },
+      { id: 'b', organization_id: 'o', idempotency_key: 'k2', actor_name: 'Ada' },
+    ];
+    await insertColumns(db, rows);
+    await insertColumns(db, rows);
+    expect(builds()).toBe(2);
+    const expected = kyselyCompiled(dialect, rows);
+    expect(executed.map((query) => [query.sql, query.parameters])).toEqual([
+      [expected.sql, expected.parameters],
+      [expected.sql, expected.parameters],
+    ]);
+  });
+});
