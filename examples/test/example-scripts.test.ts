@@ -45,6 +45,9 @@ describe.sequential('example root scripts', () => {
   it('pnpm example:http serves the API and drives it with the WorkOS SDK', async () => {
     const stdout = await rootScript('example:http');
     expect(stdout).toMatch(/^AuditKit HTTP API listening on http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(stdout).toMatch(
+      /^Audit log viewer for org_01EXAMPLEVIEWER00000000000 \(valid for an hour\): http:\/\/127\.0\.0\.1:\d+\/viewer\/\?token=[\w-]+\.[\w-]+$/m,
+    );
     expect(stdout).toMatch(/^schema user\.signed_in is at version \d+$/m);
     expect(stdout).toMatch(/^sent the event twice with idempotency key signin-\d+$/m);
     expect(stdout).toContain('events stored at that instant: 1\n');

@@ -10,3 +10,10 @@ export type { ErrorBody, FailureContext, WireErrorDetail } from './http-errors.j
 export { type NodeRequestListener, toNodeListener } from './node-bridge.js';
 export type { RateLimitOptions } from './rate-limit.js';
 export { type RunningServer, type ServeOptions, serve } from './serve.js';
+export {
+  type AuditLogViewer,
+  type AuditLogViewerOptions,
+  createAuditLogViewer,
+  type ViewerLink,
+  type ViewerLinkRequest,
+} from './viewer/viewer-handler.js';
