@@ -5,7 +5,7 @@ import {
   isNonEmptyString,
   isObject,
   type OptionsSpec,
-} from '@auditkit/core';
+} from '@auditkit/core/store';
 import type { MongoClientOptions } from 'mongodb';
 import { type MongoCollections, openCollections } from './mongo-collections.js';
 import {

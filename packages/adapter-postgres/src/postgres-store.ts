@@ -4,7 +4,7 @@ import {
   hasMethods,
   isNonEmptyString,
   type OptionsSpec,
-} from '@auditkit/core';
+} from '@auditkit/core/store';
 import { type AuditDatabase, kyselyStore, migrateToLatest, sqlMigrations } from '@auditkit/kysely-store';
 import { Kysely, PostgresDialect, type PostgresPool, sql } from 'kysely';
 import { guardClientErrors } from './client-error-guard.js';

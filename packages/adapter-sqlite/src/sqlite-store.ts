@@ -5,7 +5,7 @@ import {
   hasMethods,
   isNonNegativeInteger,
   type OptionsSpec,
-} from '@auditkit/core';
+} from '@auditkit/core/store';
 import { type AuditDatabase, kyselyStore, migrateToLatest, sqlMigrations } from '@auditkit/kysely-store';
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import { sqliteTraits } from './sqlite-traits.js';

@@ -1,5 +1,4 @@
 export { type AuditLog, type CreateAuditLogOptions, createAuditLog } from './audit-log.js';
-export { closestName } from './did-you-mean.js';
 export {
   AuditKitError,
   type AuditKitErrorCode,
@@ -31,16 +30,6 @@ export type {
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
 export { memoryStore } from './memory-store.js';
 export type { Metadata, MetadataValue } from './metadata.js';
-export {
-  checkOptions,
-  hasMethods,
-  isNonEmptyString,
-  isNonNegativeInteger,
-  isObject,
-  isPositiveInteger,
-  type OptionRule,
-  type OptionsSpec,
-} from './options-check.js';
 export type { List, PaginationOptions } from './pagination.js';
 export type { AuditLogRetention, PurgeOptions, PurgeResult, SummarizeEventsOptions } from './retention.js';
 export type {

@@ -50,7 +50,7 @@ export interface OptionsSpec {
  *
  * @example
  * ```ts
- * import { checkOptions, isNonEmptyString } from '@auditkit/core';
+ * import { checkOptions, isNonEmptyString } from '@auditkit/core/store';
  *
  * export function myStore(options: MyStoreOptions): AuditStore {
  *   checkOptions('myStore', options, {

@@ -1,7 +1,9 @@
 /**
  * `@auditkit/core/store`: what only authors of stores (adapters) need — the storage contract's
  * types, core's idempotency decision that `insertEvents` hands to a store, the guard that turns
- * store failures into `storage_error`, and the event order every store must follow. The
+ * store failures into `storage_error`, the event order every store must follow, and the
+ * call-time options check every factory uses (`checkOptions`, the `invalid_request` naming the
+ * option, with "did you mean" from `closestName`). The
  * conformance suite that proves a store is on `@auditkit/core/testing`. Applications import
  * `@auditkit/core`.
  *
@@ -16,7 +18,18 @@
  * ```
  * @packageDocumentation
  */
+export { closestName } from './did-you-mean.js';
 export { compareEventPositions, matchesFilter } from './event-order.js';
 export { guardStore } from './guarded-store.js';
 export { decideIdempotentOutcome } from './idempotent-outcome.js';
+export {
+  checkOptions,
+  hasMethods,
+  isNonEmptyString,
+  isNonNegativeInteger,
+  isObject,
+  isPositiveInteger,
+  type OptionRule,
+  type OptionsSpec,
+} from './options-check.js';
 export type * from './store.js';

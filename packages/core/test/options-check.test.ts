@@ -1,4 +1,5 @@
-import { AuditKitError, closestName, createAuditLog, memoryStore } from '@auditkit/core';
+import { AuditKitError, createAuditLog, memoryStore } from '@auditkit/core';
+import { closestName } from '@auditkit/core/store';
 import { expect, it } from 'vitest';
 
 /** Calls `make` and returns what it threw (or rejected with). */

@@ -1,13 +1,12 @@
+import { AuditKitError, type AuditKitErrorDetailCode } from '@auditkit/core';
 import {
-  AuditKitError,
-  type AuditKitErrorDetailCode,
   checkOptions,
   hasMethods,
   isNonEmptyString,
   isObject,
   isPositiveInteger,
   type OptionsSpec,
-} from '@auditkit/core';
+} from '@auditkit/core/store';
 
 const isPositiveNumber = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0;
 
