@@ -56,6 +56,7 @@ const purgeRequest = z.strictObject({
   dryRun: z.boolean({ error: 'must be a boolean' }).default(false),
 });
 
+/** `auditLog.setRetention`: validates the period, stores it, and returns it in the one retention shape. */
 export async function setRetention(
   store: AuditStore,
   organizationId: string,
@@ -67,6 +68,7 @@ export async function setRetention(
   return { retentionPeriodInDays };
 }
 
+/** `auditLog.getRetention`: the organization's retention in the one retention shape. */
 export async function getRetention(store: AuditStore, organizationId: string): Promise<AuditLogRetention> {
   checkOrganizationId(organizationId);
   // A fresh object with only the known field, whatever else a store's record carries.

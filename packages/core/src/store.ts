@@ -112,6 +112,7 @@ export interface AuditStore {
   insertExport(record: ExportRecord): Promise<void>;
   /** Replaces the export record with the same id. */
   updateExport(record: ExportRecord): Promise<void>;
+  /** The export record with this id; `undefined` only when none exists (a failure rejects). */
   getExport(id: string): Promise<ExportRecord | undefined>;
 
   /** Sets (or with `null` removes) an organization's retention period in days. */
@@ -200,6 +201,7 @@ export type InsertEventsResult =
  */
 export type IdempotencyDecision = (facts: readonly EventWriteFact[]) => InsertEventsResult;
 
+/** Direction of a list: `asc` oldest (or lowest) first, `desc` newest first. */
 export type SortOrder = 'asc' | 'desc';
 
 /** Filters of reads and exports. Lists are OR within a filter, AND across filters. */
@@ -240,12 +242,16 @@ export interface EventPosition {
   id: string;
 }
 
+/** One page of `findEvents`: the filter, a direction, where the previous page ended, and a size. */
 export interface EventPageQuery extends EventFilter {
   order: SortOrder;
+  /** Return only events strictly after this position in `order`. */
   after?: EventPosition;
+  /** Most events to return. */
   limit: number;
 }
 
+/** One page of `listSchemas`: an action's versions in `order`, after `afterVersion`. */
 export interface SchemaPageQuery {
   action: string;
   order: SortOrder;
@@ -253,18 +259,22 @@ export interface SchemaPageQuery {
   limit: number;
 }
 
+/** One page of `listActions`: actions by name in `order`, after `afterAction`. */
 export interface ActionPageQuery {
   order: SortOrder;
   afterAction?: string;
   limit: number;
 }
 
+/** An action as `listActions` returns it. */
 export interface ActionRecord {
+  /** The action's newest schema version. */
   latest: AuditLogSchema;
   /** When the action's first schema version was created. */
   createdAt: Date;
 }
 
+/** An export's life: `pending` while it is written, then `ready` (file complete) or `error`. */
 export type ExportState = 'pending' | 'ready' | 'error';
 
 /** An export job as stored. */
@@ -286,7 +296,9 @@ export interface ExportRecord {
   errorMessage?: string;
 }
 
+/** An organization that has a retention period, as `listRetention` returns it. */
 export interface RetentionRecord {
   organizationId: string;
+  /** Days events are kept after `occurredAt` (never `null`: organizations without one are not listed). */
   retentionPeriodInDays: number;
 }
