@@ -29,7 +29,7 @@ function summaryOf(stdout: string) {
 }
 
 // Sequential: each script builds the packages first, and two builds must not write dist/ at once.
-describe.sequential('example root scripts', () => {
+describe('example root scripts', { concurrent: false }, () => {
   for (const script of ['example', 'example:postgres', 'example:mongo']) {
     it(`pnpm ${script} prints the scenario summary`, async () => {
       const stdout = await rootScript(script);

@@ -17,7 +17,12 @@ const guarded = new WeakSet<object>();
  * ```
  */
 export function guardClientErrors(pool: PostgresPool): PostgresPool {
-  return {
+  // kysely 0.29 reads the pool's `options` and `Client` to cancel a query on a connection of
+  // its own; kysely 0.28's type has neither, so they are read and forwarded untyped.
+  const { Client, options } = pool as { Client?: unknown; options?: unknown };
+  const wrapped = {
+    ...(Client === undefined ? {} : { Client }),
+    ...(options === undefined ? {} : { options }),
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
       const emitter = client as unknown as ErrorEmitter;
@@ -29,4 +34,5 @@ export function guardClientErrors(pool: PostgresPool): PostgresPool {
     },
     end: () => pool.end(),
   };
+  return wrapped as PostgresPool;
 }

@@ -1,8 +1,8 @@
 import { postgresStore } from '@auditkit/adapter-postgres';
 import { createAuditLog } from '@auditkit/core';
 import { ORG_B } from '@auditkit/core/testing';
-import { SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { migrateToLatest, SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, expect, inject, it } from 'vitest';
 
@@ -23,15 +23,7 @@ it('migrates a database of the first release: exports get their organization fro
   });
   try {
     await sql`create schema ${sql.id(schema)}`.execute(old);
-    const migrator = new Migrator({
-      db: old.withSchema(schema),
-      provider: { getMigrations: async () => firstRelease },
-      migrationTableName: 'auditkit_migration',
-      migrationLockTableName: 'auditkit_migration_lock',
-      migrationTableSchema: schema,
-    });
-    const { error } = await migrator.migrateToLatest();
-    expect(error).toBeUndefined();
+    await migrateToLatest(old.withSchema(schema), firstRelease, { migrationTableSchema: schema });
     const filters = JSON.stringify({ organizationId: ORG_B, rangeStart: '2024-01-01T00:00:00.000Z' });
     await sql`
       insert into ${sql.id(schema, 'auditkit_exports')} (id, state, format, filters, created_at, updated_at, path, row_count)

@@ -1,7 +1,7 @@
 import { postgresStore } from '@auditkit/adapter-postgres';
 import { type AuditLog, createAuditLog } from '@auditkit/core';
 import { declareSchemas, manyEvents } from '@auditkit/core/testing';
-import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type { PostgresCursor, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 
@@ -34,10 +34,11 @@ function recordingClient(client: pg.PoolClient): PostgresPoolClient {
   return { query, release: (destroy) => client.release(destroy) };
 }
 
-/** The application's pool, as the slice of pg's API the store uses. */
-const recordingPool: PostgresPool = {
+/** The application's pool, as the slice of pg's API the store uses (kysely 0.29 also reads `options`). */
+const recordingPool = {
   connect: async () => recordingClient(await pool.connect()),
   end: () => pool.end(),
+  options: pool.options,
 };
 
 let auditLog: AuditLog;

@@ -8,6 +8,7 @@ import {
 } from '@auditkit/core/store';
 import { type AuditDatabase, kyselyStore, migrateToLatest, sqlMigrations } from '@auditkit/kysely-store';
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { warnIfAbortsAtExit } from './exit-abort-check.js';
 import { sqliteTraits } from './sqlite-traits.js';
 
 const sqliteMigrations = sqlMigrations(sqliteTraits.schema);
@@ -120,6 +121,7 @@ async function openDatabase(
  */
 export function sqliteStore(options: SqliteStoreOptions): AuditStore {
   checkOptions('sqliteStore', options, SQLITE_STORE_OPTIONS);
+  warnIfAbortsAtExit();
   const owned = 'filename' in options;
   const database = owned
     ? openDatabase(options.filename, options.busyTimeoutMs ?? 5000, options.synchronous ?? 'full')

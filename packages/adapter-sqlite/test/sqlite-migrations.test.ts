@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
 import { ORG_B } from '@auditkit/core/testing';
-import { SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
+import { migrateToLatest, SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { expect, it } from 'vitest';
 
 const sqliteMigrations = sqlMigrations(SQL_SCHEMAS.sqlite);
@@ -19,14 +19,7 @@ it('migrates a database of the first release: exports get their organization fro
   const filename = join(mkdtempSync(join(tmpdir(), 'auditkit-sqlite-migration-')), 'audit.db');
   // The database as the first release left it: only migration 0001, one finished export.
   const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
-  const migrator = new Migrator({
-    db: old,
-    provider: { getMigrations: async () => firstRelease },
-    migrationTableName: 'auditkit_migration',
-    migrationLockTableName: 'auditkit_migration_lock',
-  });
-  const { error } = await migrator.migrateToLatest();
-  expect(error).toBeUndefined();
+  await migrateToLatest(old, firstRelease);
   const filters = JSON.stringify({ organizationId: ORG_B, rangeStart: '2024-01-01T00:00:00.000Z' });
   await sql`
     insert into auditkit_exports (id, state, format, filters, created_at, updated_at, path, row_count)

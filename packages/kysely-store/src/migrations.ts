@@ -1,12 +1,5 @@
-import {
-  type ColumnDataType,
-  type Expression,
-  type Kysely,
-  type Migration,
-  Migrator,
-  type RawBuilder,
-  sql,
-} from 'kysely';
+import { type ColumnDataType, type Expression, type Kysely, type RawBuilder, sql } from 'kysely';
+import { loadKyselyMigrator, type SchemaMigration } from './kysely-migrator.js';
 
 /**
  * How one SQL database spells AuditKit's column types, and its dialect-only schema.
@@ -79,7 +72,7 @@ export const SQL_SCHEMAS = {
  * await migrateToLatest(db, migrations);
  * ```
  */
-export function sqlMigrations(schema: SqlSchemaTraits): Record<string, Migration> {
+export function sqlMigrations(schema: SqlSchemaTraits): Record<string, SchemaMigration> {
   return {
     '0001_initial': {
       async up(db: AnyKysely) {
@@ -200,7 +193,7 @@ export function sqlMigrations(schema: SqlSchemaTraits): Record<string, Migration
 }
 
 /**
- * Runs `migrations` not yet recorded in `db`, under kysely's `Migrator` with AuditKit's
+ * Runs `migrations` not yet recorded in `db`, under kysely's `Migrator` (from kysely 0.28 or 0.29) with AuditKit's
  * bookkeeping table names. The caller holds its database's lock around it.
  *
  * @example
@@ -210,9 +203,10 @@ export function sqlMigrations(schema: SqlSchemaTraits): Record<string, Migration
  */
 export async function migrateToLatest<Database>(
   db: Kysely<Database>,
-  migrations: Record<string, Migration>,
+  migrations: Record<string, SchemaMigration>,
   options: { migrationTableSchema?: string; disableTransactions?: boolean } = {},
 ): Promise<void> {
+  const Migrator = await loadKyselyMigrator();
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
