@@ -35,6 +35,8 @@ export function viewerHtml(assetBase: string): string {
       <input id="actions" name="actions" type="text" autocomplete="off" placeholder="user.signed_in">
       <label for="actor-names">Actor names <span class="hint">(comma-separated)</span></label>
       <input id="actor-names" name="actorNames" type="text" autocomplete="off">
+      <label for="actor-ids">Actor ids <span class="hint">(comma-separated)</span></label>
+      <input id="actor-ids" name="actorIds" type="text" autocomplete="off">
       <label for="target-types">Target types <span class="hint">(comma-separated)</span></label>
       <input id="target-types" name="targets" type="text" autocomplete="off" placeholder="team">
     </div>

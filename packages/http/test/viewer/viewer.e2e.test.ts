@@ -157,6 +157,7 @@ describe('audit log viewer in headless Chromium', () => {
         { actions: ['user.signed_in', 'billing.plan_changed'] },
       ],
       [{ '#actor-names': 'Grace Hopper' }, { actorNames: ['Grace Hopper'] }],
+      [{ '#actor-ids': 'user_3, user_4' }, { actorIds: ['user_3', 'user_4'] }],
       [{ '#target-types': 'workspace' }, { targets: ['workspace'] }],
       [
         { '#range-start': local(rangeStart), '#range-end': local(rangeEnd) },

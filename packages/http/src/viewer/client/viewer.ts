@@ -82,6 +82,7 @@ interface Filters {
   range_end?: string;
   actions?: string[];
   actor_names?: string[];
+  actor_ids?: string[];
   targets?: string[];
 }
 
@@ -106,11 +107,13 @@ function readFilters(): Filters {
   const end = localTime(byId<HTMLInputElement>('range-end').value);
   const actions = splitList(byId<HTMLInputElement>('actions').value);
   const actorNames = splitList(byId<HTMLInputElement>('actor-names').value);
+  const actorIds = splitList(byId<HTMLInputElement>('actor-ids').value);
   const targets = splitList(byId<HTMLInputElement>('target-types').value);
   if (start !== undefined) filters.range_start = start;
   if (end !== undefined) filters.range_end = end;
   if (actions !== undefined) filters.actions = actions;
   if (actorNames !== undefined) filters.actor_names = actorNames;
+  if (actorIds !== undefined) filters.actor_ids = actorIds;
   if (targets !== undefined) filters.targets = targets;
   return filters;
 }
