@@ -4,7 +4,7 @@
 // example's own `start` script. The root scripts `pnpm example:<name>` call this after
 // `pnpm build`.
 //
-//   node scripts/run-example.mjs sqlite|postgres|mongo|http
+//   node scripts/run-example.mjs sqlite|postgres|mongo|http|sqlite-transaction|postgres-transaction
 //
 // DATABASE_URL / MONGODB_URL point the examples at other servers; then nothing is started.
 // Only node: builtins (and the repository's own mongo-server.mjs).
@@ -118,6 +118,13 @@ const examples = {
     }
   },
   http: runHttpExample,
+  'sqlite-transaction': () => runScript('@auditkit/example-sqlite', 'transaction'),
+  'postgres-transaction': async () => {
+    await ensurePostgres();
+    return runScript('@auditkit/example-postgres', 'transaction', {
+      DATABASE_URL: process.env.DATABASE_URL ?? POSTGRES_DEFAULT_URL,
+    });
+  },
 };
 
 const name = process.argv[2];

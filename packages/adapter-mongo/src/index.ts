@@ -7,3 +7,4 @@ export {
   type MongoStoreUrlOptions,
   mongoStore,
 } from './mongo-store.js';
+export type { MongoTransactionHandle } from './mongo-transactions.js';

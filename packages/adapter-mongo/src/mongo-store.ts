@@ -25,6 +25,11 @@ import { fillExportOrganizations, getExport, insertExport, updateExport } from '
 import { ensureIndexes } from './mongo-indexes.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
+import {
+  type MongoTransactionHandle,
+  transactionsUnsupported,
+  whyNoTransactions,
+} from './mongo-transactions.js';
 
 /**
  * Options of {@link mongoStore} that do not depend on where the client comes from.
@@ -119,7 +124,7 @@ export const DEFAULT_COLLECTION_PREFIX = 'auditkit_';
  * // mongoStore({ client: app.mongoClient, dbName: 'audit' })
  * ```
  */
-export function mongoStore(options: MongoStoreOptions): AuditStore {
+export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransactionHandle> {
   checkOptions('mongoStore', options, MONGO_STORE_OPTIONS);
   const prefix = options.collectionPrefix ?? DEFAULT_COLLECTION_PREFIX;
   const connection: MongoConnection =
@@ -127,6 +132,7 @@ export function mongoStore(options: MongoStoreOptions): AuditStore {
       ? ownedConnection(options.url, options.dbName, options.clientOptions)
       : borrowedConnection(options.client, options.dbName);
   let collections: MongoCollections | undefined;
+  let noTransactions: string | undefined;
   const opened = (): MongoCollections => {
     if (!collections) throw new Error('the MongoDB store is not open: open() it (createAuditLog does) first');
     return collections;
@@ -134,13 +140,15 @@ export function mongoStore(options: MongoStoreOptions): AuditStore {
 
   return {
     name: 'mongo',
-    capabilities: { persistent: true },
+    capabilities: { persistent: true, transactions: false },
 
     async open() {
       try {
-        const candidate = openCollections(await connection.open(), prefix);
+        const db = await connection.open();
+        const candidate = openCollections(db, prefix);
         await ensureIndexes(candidate);
         await fillExportOrganizations(candidate.exports);
+        noTransactions = await whyNoTransactions(db);
         collections = candidate;
       } catch (error) {
         // createAuditLog does not close a store that failed to open: a client left connected
@@ -174,6 +182,10 @@ export function mongoStore(options: MongoStoreOptions): AuditStore {
     setRetention: async (organizationId, days) => setRetention(opened().retention, organizationId, days),
     getRetention: async (organizationId) => getRetention(opened().retention, organizationId),
     listRetention: async () => listRetention(opened().retention),
+
+    withTransaction() {
+      throw transactionsUnsupported(noTransactions);
+    },
   };
 }
 

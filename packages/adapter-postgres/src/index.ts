@@ -1,1 +1,6 @@
 export { type PostgresStoreOptions, postgresStore } from './postgres-store.js';
+export type {
+  DrizzleTransactionLike,
+  PgClientLike,
+  PostgresTransactionHandle,
+} from './postgres-transactions.js';

@@ -9,6 +9,7 @@ import { type AuditDatabase, kyselyStore, migrateToLatest, sqlMigrations } from 
 import { Kysely, PostgresDialect, type PostgresPool, sql } from 'kysely';
 import { guardClientErrors } from './client-error-guard.js';
 import { postgresTraits } from './postgres-traits.js';
+import { bindPostgresTransaction, type PostgresTransactionHandle } from './postgres-transactions.js';
 
 const postgresMigrations = sqlMigrations(postgresTraits.schema);
 
@@ -115,7 +116,7 @@ async function createPool(connectionString: string): Promise<PostgresPool> {
  * await auditLog.close(); // `pool` still works
  * ```
  */
-export function postgresStore(options: PostgresStoreOptions): AuditStore {
+export function postgresStore(options: PostgresStoreOptions): AuditStore<PostgresTransactionHandle> {
   checkOptions('postgresStore', options, POSTGRES_STORE_OPTIONS);
   const { url, pool, schema = 'public' } = options;
   const owned = pool === undefined;
@@ -159,5 +160,6 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore {
       // Kysely's destroy ends the pool, which is only ours to end when we created it.
       if (owned) await root.destroy();
     },
+    bindTransaction: (handle) => bindPostgresTransaction(handle, schema),
   });
 }

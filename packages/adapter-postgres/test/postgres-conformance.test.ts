@@ -2,6 +2,7 @@ import { postgresStore } from '@auditkit/adapter-postgres';
 import { runStoreConformance } from '@auditkit/core/testing';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
+import { beginOnClient, beginOnPool } from './transaction-harness.js';
 
 const connectionString = inject('postgresUrl');
 let schemas = 0;
@@ -10,6 +11,8 @@ describe('postgres from a connection string, one fresh schema per test', () => {
   runStoreConformance({
     makeStore: () => postgresStore({ url: connectionString, schema: `t${++schemas}` }),
     reopenStore: () => postgresStore({ url: connectionString, schema: `t${schemas}` }),
+    // A pg.Client of the application's own, inside BEGIN.
+    beginTransaction: () => beginOnClient(connectionString, `t${schemas}`),
   });
 });
 
@@ -22,5 +25,7 @@ describe("postgres on the application's pool, which parses no types (every value
   runStoreConformance({
     makeStore: () => postgresStore({ pool, schema: `t${++schemas}` }),
     reopenStore: () => postgresStore({ pool, schema: `t${schemas}` }),
+    // A PoolClient of the same pool AuditKit borrows from, inside BEGIN.
+    beginTransaction: () => beginOnPool(pool, `t${schemas}`),
   });
 });

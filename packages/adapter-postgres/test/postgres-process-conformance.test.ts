@@ -13,4 +13,5 @@ runProcessConformance({
   freshLocation: () => `processes_${++schemas}`,
   openStore: (schema) => postgresStore({ url: connectionString, schema }),
   crashedBatches: 'atomic',
+  transactions: true,
 });

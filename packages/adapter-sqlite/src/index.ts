@@ -1,1 +1,2 @@
 export { type SqliteStoreOptions, type SqliteSynchronous, sqliteStore } from './sqlite-store.js';
+export type { SqliteDatabaseInTransaction, SqliteTransactionHandle } from './sqlite-transactions.js';

@@ -10,10 +10,10 @@ import { type AuditDatabase, kyselyStore, migrateToLatest, sqlMigrations } from 
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import { warnIfAbortsAtExit } from './exit-abort-check.js';
 import { sqliteTraits } from './sqlite-traits.js';
+import { bindSqliteTransaction, type SqliteTransactionHandle } from './sqlite-transactions.js';
+import { withStatementCache } from './statement-cache.js';
 
 const sqliteMigrations = sqlMigrations(sqliteTraits.schema);
-
-import { withStatementCache } from './statement-cache.js';
 
 /** Options of {@link sqliteStore}: a file to open, or a database the application already has. */
 export type SqliteStoreOptions =
@@ -106,6 +106,21 @@ async function openDatabase(
 }
 
 /**
+ * Whether every migration is recorded: the usual start-up, answered by two reads without the
+ * write lock, so a store opens while another connection holds a long write transaction (or, on
+ * the application's own connection, while it is inside one).
+ */
+async function isMigrated(db: Kysely<AuditDatabase>): Promise<boolean> {
+  const table = await sql`
+    select 1 from sqlite_master where type = 'table' and name = 'auditkit_migration'
+  `.execute(db);
+  if (table.rows.length === 0) return false;
+  const done = await sql<{ name: string }>`select name from auditkit_migration`.execute(db);
+  const names = new Set(done.rows.map((row) => row.name));
+  return Object.keys(sqliteMigrations).every((name) => names.has(name));
+}
+
+/**
  * An AuditKit store on SQLite (better-sqlite3 through kysely). Migrations run when the audit
  * log opens, safely from several processes at once.
  *
@@ -119,7 +134,7 @@ async function openDatabase(
  * const scratch = sqliteStore({ filename: 'scratch-audit.db', synchronous: 'normal' });
  * ```
  */
-export function sqliteStore(options: SqliteStoreOptions): AuditStore {
+export function sqliteStore(options: SqliteStoreOptions): AuditStore<SqliteTransactionHandle> {
   checkOptions('sqliteStore', options, SQLITE_STORE_OPTIONS);
   warnIfAbortsAtExit();
   const owned = 'filename' in options;
@@ -128,6 +143,7 @@ export function sqliteStore(options: SqliteStoreOptions): AuditStore {
     : Promise.resolve(options.database);
   // A rejected open surfaces from open(); until then it must not count as unhandled.
   database.catch(() => undefined);
+  const persistent = !owned || options.filename !== ':memory:';
   const db = new Kysely<AuditDatabase>({
     dialect: new SqliteDialect({ database: async () => withStatementCache(await database) }),
   });
@@ -135,7 +151,7 @@ export function sqliteStore(options: SqliteStoreOptions): AuditStore {
   return kyselyStore({
     name: 'sqlite',
     capabilities: {
-      persistent: !owned || options.filename !== ':memory:',
+      persistent,
       // Measured on a 100,000-event export: 1,000-row pages ran at 0.55x of a raw keyset scan,
       // mostly in garbage collection; 200-row pages at 0.9x (docs/benchmarks.md).
       exportPageSize: 200,
@@ -143,6 +159,7 @@ export function sqliteStore(options: SqliteStoreOptions): AuditStore {
     db,
     traits: sqliteTraits,
     async migrate() {
+      if (await isMigrated(db)) return;
       await db.connection().execute(async (connection) => {
         // IMMEDIATE takes the write lock up front: a second process waits (busy_timeout) and
         // then finds the migrations done, instead of failing to upgrade a read lock.
@@ -160,5 +177,7 @@ export function sqliteStore(options: SqliteStoreOptions): AuditStore {
       // Kysely's destroy closes the better-sqlite3 handle, which is only ours to close when we opened it.
       if (owned) await db.destroy();
     },
+    // An in-memory database AuditKit opened is private to it: no application transaction can be on it.
+    ...(persistent ? { bindTransaction: bindSqliteTransaction } : {}),
   });
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { runStoreConformance } from '@auditkit/core/testing';
-import { describe } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterAll, describe } from 'vitest';
+import { beginOn, beginOnFile } from './transaction-harness.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'auditkit-sqlite-'));
 let filename = '';
@@ -16,9 +18,25 @@ describe('sqlite file database', () => {
       return sqliteStore({ filename });
     },
     reopenStore: () => sqliteStore({ filename }),
+    // The application's own connection to the same file.
+    beginTransaction: async () => beginOnFile(filename),
   });
 });
 
 describe('sqlite :memory:', () => {
   runStoreConformance({ makeStore: () => sqliteStore({ filename: ':memory:' }) });
+});
+
+describe("sqlite on the application's connection, AuditKit's tables beside the application's", () => {
+  const databases: Database.Database[] = [];
+  afterAll(() => {
+    for (const database of databases) database.close();
+  });
+  runStoreConformance({
+    makeStore: () => {
+      databases.push(new Database(':memory:'));
+      return sqliteStore({ database: databases.at(-1) as Database.Database });
+    },
+    beginTransaction: async () => beginOn(databases.at(-1) as Database.Database),
+  });
 });

@@ -10,4 +10,5 @@ runProcessConformance({
   freshLocation: () => join(mkdtempSync(join(tmpdir(), 'auditkit-processes-')), 'audit.db'),
   openStore: (filename) => sqliteStore({ filename, busyTimeoutMs: 60_000 }),
   crashedBatches: 'atomic',
+  transactions: true,
 });

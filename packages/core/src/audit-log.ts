@@ -1,4 +1,5 @@
 import { ClosingGate } from './closing-gate.js';
+import { AuditKitError } from './errors.js';
 import type { AuditLogExportFilters, ListEventsOptions } from './event-filter.js';
 import { type BatchEventInput, EventIntake } from './event-intake.js';
 import type {
@@ -43,9 +44,9 @@ import { type AuditLogAction, type ListSchemasOptions, SchemaRegistry } from './
 import type { AuditStore, EventSummary } from './store.js';
 
 /** Options of {@link createAuditLog}. */
-export interface CreateAuditLogOptions {
+export interface CreateAuditLogOptions<TransactionHandle = unknown> {
   /** Where events live: `memoryStore()`, `sqliteStore(…)`, `postgresStore(…)`, `mongoStore(…)`. */
-  store: AuditStore;
+  store: AuditStore<TransactionHandle>;
   /** Accept events only for actions with a configured schema. Default `true`. */
   requireSchemas?: boolean;
   /** Size limits on events and batches; see {@link EventLimits}. */
@@ -102,6 +103,24 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
 };
 
 /**
+ * The part of an {@link AuditLog} that works inside the application's own database transaction
+ * (see {@link AuditLog.withTransaction}): writes that commit or roll back with it, and reads
+ * that see its uncommitted events.
+ *
+ * @example
+ * ```ts
+ * await db.transaction().execute(async (trx) => {
+ *   await trx.updateTable('users').set({ role: 'admin' }).where('id', '=', userId).execute();
+ *   await auditLog.withTransaction(trx).createEvent(orgId, roleChangedEvent, { idempotencyKey: requestId });
+ * });
+ * ```
+ */
+export type TransactionalAuditLog = Pick<
+  AuditLog,
+  'createEvent' | 'createEvents' | 'listEvents' | 'exportEvents'
+>;
+
+/**
  * An audit log bound to one store. Method names and shapes follow the WorkOS Node SDK's
  * `workos.auditLogs`, plus batch writes, reads, streamed exports and retention. Every method
  * rejects with an {@link AuditKitError} (`invalid_*`, `idempotency_conflict`, `not_found`,
@@ -112,7 +131,7 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
  * const auditLog: AuditLog = await createAuditLog({ store: memoryStore() });
  * ```
  */
-export interface AuditLog {
+export interface AuditLog<TransactionHandle = unknown> {
   /**
    * Validates and stores one event, idempotently; returns the stored event. A repeated call with
    * the same `idempotencyKey` and content returns the stored event with `replayed: true`; the same
@@ -293,6 +312,37 @@ export interface AuditLog {
    * ```
    */
   close(): Promise<void>;
+  /**
+   * Writes and reads through a transaction the application began on the same database, so the
+   * audit event commits or rolls back together with the change it describes. `handle` is what
+   * the store accepts: a kysely `Transaction`, a `pg` client inside `BEGIN` or a drizzle
+   * transaction on PostgreSQL; a better-sqlite3 `Database` inside `BEGIN` or a kysely
+   * `Transaction` on SQLite. AuditKit never begins, commits or rolls back that transaction; a
+   * replay or an `idempotency_conflict` leaves it usable. Idempotency is unchanged: a key used
+   * in a transaction that rolls back is free again, and of two transactions racing on one key
+   * the second waits for the first and then sees a replay or a conflict.
+   *
+   * Throws `transactions_unsupported` when the store cannot join transactions (the memory
+   * store; MongoDB without a replica set; FerretDB), and `invalid_request` for a handle the
+   * store does not accept or that is not inside a transaction.
+   *
+   * @example
+   * ```ts
+   * const client = await pool.connect();
+   * try {
+   *   await client.query('BEGIN');
+   *   await client.query('UPDATE users SET role = $1 WHERE id = $2', ['admin', userId]);
+   *   await auditLog.withTransaction(client).createEvent(orgId, roleChangedEvent);
+   *   await client.query('COMMIT');
+   * } catch (error) {
+   *   await client.query('ROLLBACK');
+   *   throw error;
+   * } finally {
+   *   client.release();
+   * }
+   * ```
+   */
+  withTransaction(handle: TransactionHandle): TransactionalAuditLog;
 }
 
 /**
@@ -315,7 +365,9 @@ export interface AuditLog {
  * await auditLog.close();
  * ```
  */
-export async function createAuditLog(options: CreateAuditLogOptions): Promise<AuditLog> {
+export async function createAuditLog<TransactionHandle = unknown>(
+  options: CreateAuditLogOptions<TransactionHandle>,
+): Promise<AuditLog<TransactionHandle>> {
   checkOptions('createAuditLog', options, CREATE_AUDIT_LOG_OPTIONS);
   const store = guardStore(options.store);
   const now = options.now ?? (() => new Date());
@@ -329,7 +381,8 @@ export async function createAuditLog(options: CreateAuditLogOptions): Promise<Au
     requireSchemas: options.requireSchemas ?? true,
     now,
   });
-  const reader = new EventReader(store, options.exportPageSize ?? store.capabilities.exportPageSize ?? 1000);
+  const pageSize = options.exportPageSize ?? store.capabilities.exportPageSize ?? 1000;
+  const reader = new EventReader(store, pageSize);
   const jobs = new ExportJobs(
     store,
     reader,
@@ -391,5 +444,46 @@ export async function createAuditLog(options: CreateAuditLogOptions): Promise<Au
       })();
       return closing;
     },
+    withTransaction(handle) {
+      gate.assertOpen('withTransaction');
+      // A store that has the method but not the capability (on this server) refuses with its reason.
+      const { withTransaction } = options.store;
+      if (!withTransaction) {
+        throw new AuditKitError(
+          'transactions_unsupported',
+          `The ${store.name} store cannot write inside the application's transaction. Nothing was written; call createEvent outside the transaction (after it commits) instead.`,
+        );
+      }
+      const bound = guardStore(withTransaction.call(options.store, handle));
+      const boundIntake = intake.withStore(bound, schemas.withStore(bound));
+      const boundReader = new EventReader(bound, pageSize);
+      // Through the same gate: close() waits for these calls too, and refuses them afterwards.
+      return {
+        createEvent: (organizationId, event, requestOptions = {}) =>
+          gate.run('createEvent', () => createOne(boundIntake, organizationId, event, requestOptions)),
+        createEvents: (organizationId, events) =>
+          gate.run('createEvents', () => boundIntake.create(organizationId, events, false)),
+        listEvents: (listOptions) => gate.run('listEvents', () => boundReader.list(listOptions)),
+        exportEvents(filters, exportOptions) {
+          gate.assertOpen('exportEvents');
+          return gate.stream('exportEvents', boundReader.export(filters, exportOptions));
+        },
+      };
+    },
   };
+}
+
+async function createOne(
+  intake: EventIntake,
+  organizationId: string,
+  event: CreateAuditLogEventInput,
+  requestOptions: CreateAuditLogEventRequestOptions,
+): Promise<CreatedAuditLogEvent> {
+  const item =
+    requestOptions.idempotencyKey === undefined
+      ? event
+      : { event, idempotencyKey: requestOptions.idempotencyKey };
+  const [created] = await intake.create(organizationId, [item], true);
+  if (!created) throw new Error('unreachable: one event in, one event out');
+  return created;
 }

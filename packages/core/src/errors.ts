@@ -13,6 +13,8 @@
  * - `unsafe_export_directory`: `exports.directory` is owned by another user or writable by
  *   others, so AuditKit refuses to write export files there (a server configuration problem,
  *   not the caller's).
+ * - `transactions_unsupported`: `withTransaction` on a store or server without transactions
+ *   (the memory store, MongoDB without a replica set, FerretDB): nothing is written.
  */
 export type AuditKitErrorCode =
   | 'invalid_audit_log_event'
@@ -23,7 +25,8 @@ export type AuditKitErrorCode =
   | 'export_timeout'
   | 'storage_error'
   | 'closed'
-  | 'unsafe_export_directory';
+  | 'unsafe_export_directory'
+  | 'transactions_unsupported';
 
 /**
  * Which rule a detail broke, for programs: stable, unlike the English `message`. An API layer

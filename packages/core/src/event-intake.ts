@@ -36,9 +36,14 @@ export class EventIntake {
   readonly #options: IntakeOptions;
   readonly #inputSchema: ReturnType<typeof createEventInputSchema>;
 
-  constructor(options: IntakeOptions) {
+  constructor(options: IntakeOptions, inputSchema = createEventInputSchema(options.limits)) {
     this.#options = options;
-    this.#inputSchema = createEventInputSchema(options.limits);
+    this.#inputSchema = inputSchema;
+  }
+
+  /** The same intake writing to another store (one bound to the caller's transaction). */
+  withStore(store: AuditStore, schemas: SchemaRegistry): EventIntake {
+    return new EventIntake({ ...this.#options, store, schemas }, this.#inputSchema);
   }
 
   async create(

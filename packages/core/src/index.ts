@@ -1,4 +1,9 @@
-export { type AuditLog, type CreateAuditLogOptions, createAuditLog } from './audit-log.js';
+export {
+  type AuditLog,
+  type CreateAuditLogOptions,
+  createAuditLog,
+  type TransactionalAuditLog,
+} from './audit-log.js';
 export {
   AuditKitError,
   type AuditKitErrorCode,

@@ -48,12 +48,18 @@ const MAX_DECLARE_ATTEMPTS = 10;
 /** Schema versions: declaring, listing and looking up validators. */
 export class SchemaRegistry {
   readonly #store: AuditStore;
-  readonly #validators = new SchemaValidatorCache();
+  readonly #validators: SchemaValidatorCache;
   readonly #now: () => Date;
 
-  constructor(store: AuditStore, now: () => Date) {
+  constructor(store: AuditStore, now: () => Date, validators = new SchemaValidatorCache()) {
     this.#store = store;
     this.#now = now;
+    this.#validators = validators;
+  }
+
+  /** The same registry reading through another store, sharing the compiled validators. */
+  withStore(store: AuditStore): SchemaRegistry {
+    return new SchemaRegistry(store, this.#now, this.#validators);
   }
 
   /**

@@ -15,10 +15,10 @@ import type { AuditLogSchema } from './schema-definition.js';
  *
  * Times are `Date`s with millisecond precision; a store MUST return them as it was given them.
  *
- * Room is left for two extensions without breaking this interface: joining the caller's own
- * database transaction (an optional `withTransaction(handle)` returning a store bound to it), and
- * a per-organization hash chain (an optional `previousHash` column written by `insertEvents`,
- * which already receives every row of a call at once and in order).
+ * Joining the caller's own database transaction is the optional `withTransaction(handle)`,
+ * returning a store bound to it. Room is left for a per-organization hash chain (an optional
+ * `previousHash` column written by `insertEvents`, which already receives every row of a call at
+ * once and in order).
  *
  * @example
  * ```ts
@@ -30,7 +30,7 @@ import type { AuditLogSchema } from './schema-definition.js';
  * const auditLog = await createAuditLog({ store: myStore() });
  * ```
  */
-export interface AuditStore {
+export interface AuditStore<TransactionHandle = unknown> {
   /** A short name for messages, e.g. `sqlite`. */
   readonly name: string;
   readonly capabilities: AuditStoreCapabilities;
@@ -124,6 +124,22 @@ export interface AuditStore {
   getRetention(organizationId: string): Promise<AuditLogRetention>;
   /** Every organization that has a retention period. */
   listRetention(): Promise<RetentionRecord[]>;
+
+  /**
+   * Optional, present when `capabilities.transactions` is true: a store that reads and writes
+   * through `handle`, a transaction the application began on the same database, so that what
+   * AuditKit writes commits or rolls back with the application's own changes.
+   *
+   * The bound store MUST NOT begin, commit or roll back the caller's transaction (a nested
+   * `BEGIN` is an error or an implicit commit on most databases). A statement that fails or is
+   * undone (a replay, a conflict, a storage error) MUST leave the caller's transaction usable —
+   * on SQL, each write runs inside its own savepoint. Calls through stores bound to the same
+   * transaction MUST NOT interleave their statements. A handle the store does not accept, or
+   * one that is not inside a transaction, MUST be refused with an `AuditKitError`
+   * (`invalid_request`), and a database that has no transactions with `transactions_unsupported`:
+   * never a silent write outside the caller's transaction. Its `open` and `close` do nothing.
+   */
+  withTransaction?(handle: TransactionHandle): AuditStore;
 }
 
 /** What a store can do beyond the contract, so the conformance suite runs what applies. */
@@ -137,6 +153,11 @@ export interface AuditStoreCapabilities {
    * for less time, and fewer decoded events are alive at once for the garbage collector).
    */
   exportPageSize?: number;
+  /**
+   * The store can join the application's own database transaction (`withTransaction`). A store
+   * that learns this from its server (MongoDB needs a replica set) reports it once open.
+   */
+  transactions?: boolean;
 }
 
 /** An event ready to store: identity assigned by core. */

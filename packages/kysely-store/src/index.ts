@@ -1,5 +1,13 @@
+export {
+  type CallerTransaction,
+  isKyselyInstance,
+  type KyselyTransactionLike,
+  kyselyTransactionExecutor,
+  unacceptedHandle,
+} from './caller-transaction.js';
 export type { SqlDialectTraits } from './dialect-traits.js';
 export type { SchemaMigration } from './kysely-migrator.js';
 export { type KyselyStoreConfig, kyselyStore } from './kysely-store.js';
 export { migrateToLatest, SQL_SCHEMAS, type SqlSchemaTraits, sqlMigrations } from './migrations.js';
+export { outsideTransaction } from './row-writers.js';
 export type { AuditDatabase, EventsTable, ExportsTable, RetentionTable, SchemasTable } from './tables.js';

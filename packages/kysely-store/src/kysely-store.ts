@@ -12,13 +12,15 @@ import type {
   InsertEventsResult,
 } from '@auditkit/core/store';
 import type { Kysely, Selectable } from 'kysely';
+import { type CallerTransaction, onCallerTransaction } from './caller-transaction.js';
 import type { SqlDialectTraits } from './dialect-traits.js';
 import { eventColumnsInserter } from './event-insert.js';
 import { columnsToEvent, eventToColumns } from './event-rows.js';
+import { ConflictRollback, ownTransactionWriter, type RowWriter, savepointWriter } from './row-writers.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
 
 /** What an SQL adapter hands to {@link kyselyStore}. */
-export interface KyselyStoreConfig {
+export interface KyselyStoreConfig<TransactionHandle = unknown> {
   name: string;
   capabilities: AuditStoreCapabilities;
   /** A Kysely instance on the adapter's database (its own, or wrapping the app's pool). */
@@ -28,13 +30,12 @@ export interface KyselyStoreConfig {
   migrate(): Promise<void>;
   /** Releases what the adapter created; never the application's own pool or database. */
   release(): Promise<void>;
-}
-
-/** Thrown inside the transaction when core decided a conflict, so that the transaction rolls back. */
-class ConflictRollback extends Error {
-  constructor(readonly outcome: InsertEventsResult) {
-    super('idempotency conflict: rolling back');
-  }
+  /**
+   * Turns a handle of the application's transaction into a kysely executor on its connection
+   * (see {@link CallerTransaction}); throws `invalid_request` for a handle it does not accept.
+   * Without it the store reports no `transactions` capability.
+   */
+  bindTransaction?(handle: TransactionHandle): CallerTransaction;
 }
 
 function byKey(a: EventRow, b: EventRow): number {
@@ -60,8 +61,38 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
  * }
  * ```
  */
-export function kyselyStore(config: KyselyStoreConfig): AuditStore {
-  const { db, traits } = config;
+export function kyselyStore<TransactionHandle = unknown>(
+  config: KyselyStoreConfig<TransactionHandle>,
+): AuditStore<TransactionHandle> {
+  const { db, traits, bindTransaction } = config;
+  const store: AuditStore<TransactionHandle> = {
+    ...storeOn(db, traits, ownTransactionWriter(db)),
+    name: config.name,
+    capabilities: { ...config.capabilities, transactions: bindTransaction !== undefined },
+    open: () => config.migrate(),
+    close: () => config.release(),
+  };
+  if (bindTransaction) {
+    store.withTransaction = (handle) => {
+      const caller = bindTransaction(handle);
+      return {
+        ...onCallerTransaction(caller, storeOn(caller.db, traits, savepointWriter(caller))),
+        name: config.name,
+        capabilities: { ...config.capabilities, transactions: true },
+        open: async () => {},
+        close: async () => {},
+      };
+    };
+  }
+  return store;
+}
+
+/** The data methods of the store on one executor: AuditKit's own pool, or the caller's transaction. */
+function storeOn(
+  db: Kysely<AuditDatabase>,
+  traits: SqlDialectTraits,
+  writer: RowWriter,
+): Omit<AuditStore, 'name' | 'capabilities' | 'open' | 'close' | 'withTransaction'> {
   const insertColumns = eventColumnsInserter();
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
   const toSchema = (row: Selectable<SchemasTable>): AuditLogSchema => ({
@@ -103,22 +134,7 @@ export function kyselyStore(config: KyselyStoreConfig): AuditStore {
   });
 
   return {
-    name: config.name,
-    capabilities: config.capabilities,
-    open: () => config.migrate(),
-    close: () => config.release(),
-
-    async insertEvents(rows, decide) {
-      try {
-        // One row needs no transaction: a single INSERT is atomic, and core never decides a
-        // conflict for a row that was inserted; this saves two round trips on every createEvent.
-        if (rows.length === 1) return await writeRows(db, rows, decide);
-        return await db.transaction().execute((trx) => writeRows(trx, rows, decide));
-      } catch (error) {
-        if (error instanceof ConflictRollback) return error.outcome;
-        throw error;
-      }
-    },
+    insertEvents: (rows, decide) => writer((executor) => writeRows(executor, rows, decide), rows.length),
 
     findEvents: async (query) => {
       const rows = await selectEvents(db, traits, query).execute();

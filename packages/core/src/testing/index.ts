@@ -18,10 +18,13 @@ import { persistenceCases } from './persistence-cases.js';
 import { readCases } from './read-cases.js';
 import { retentionCases } from './retention-cases.js';
 import { schemaCases } from './schema-cases.js';
+import { transactionCases } from './transaction-cases.js';
+import type { ApplicationTransaction } from './transaction-hooks.js';
 
 export type { ConformanceContext } from './context.js';
 export * from './fixtures.js';
 export { mountSmallFileSystem, type SmallFileSystem } from './small-file-system.js';
+export type { ApplicationTransaction } from './transaction-hooks.js';
 
 /** How the conformance suite gets stores. */
 export interface StoreConformanceOptions {
@@ -32,6 +35,12 @@ export interface StoreConformanceOptions {
    * Required when the store's `capabilities.persistent` is true.
    */
   reopenStore?(): AuditStore | Promise<AuditStore>;
+  /**
+   * Begins a transaction of the application's on the database `makeStore` last created, with the
+   * handle the store's `withTransaction` accepts. Required when `capabilities.transactions` is
+   * true: the caller-transaction cases run on it.
+   */
+  beginTransaction?(): Promise<ApplicationTransaction>;
 }
 
 /**
@@ -99,8 +108,9 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     malformedRequestCases(context);
     closingCases(context);
     if (options.reopenStore) persistenceCases(context);
+    transactionCases(context, options.beginTransaction);
   });
 }
 export { type ProcessConformanceOptions, runProcessConformance } from './process-cases.js';
-export { runConformanceWorker } from './process-worker.js';
+export { runConformanceWorker, type WorkerTransactionHooks } from './process-worker.js';
 export { type ProcessResult, runTypeScriptProcess, startTypeScriptProcess } from './processes.js';

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit-log.js';
 import type { AuditStore } from '../store.js';
 import { countEvents } from './fixtures.js';
-import { crashBatch } from './process-worker.js';
+import { processTransactionCases } from './process-transaction-cases.js';
+import { crashBatch, type WorkerTransactionHooks } from './process-worker.js';
 import { runTypeScriptProcess, startTypeScriptProcess } from './processes.js';
 
 /** How {@link runProcessConformance} reaches the store from several OS processes. */
@@ -20,6 +21,11 @@ export interface ProcessConformanceOptions {
   crashedBatches: 'atomic' | 'converges';
   /** Racing processes; default 8. */
   processes?: number;
+  /**
+   * Runs the caller-transaction cases (a crash before `COMMIT`, two transactions racing one key);
+   * the worker script must pass {@link WorkerTransactionHooks} to `runConformanceWorker`.
+   */
+  transactions?: boolean;
 }
 
 const RACE_EVENTS = Number(process.env.AUDITKIT_RACE_EVENTS ?? 10_000);
@@ -51,6 +57,14 @@ export function runProcessConformance(options: ProcessConformanceOptions): void 
   const processes = options.processes ?? 8;
   const open = async (location: string): Promise<AuditLog> =>
     createAuditLog({ store: options.openStore(location) });
+
+  if (options.transactions) {
+    processTransactionCases({
+      workerScript: options.workerScript,
+      freshLocation: options.freshLocation,
+      open,
+    });
+  }
 
   describe('process conformance', () => {
     const started: ReturnType<typeof startTypeScriptProcess>[] = [];

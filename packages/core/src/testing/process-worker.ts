@@ -3,6 +3,7 @@ import { isAuditKitError } from '../errors.js';
 import type { CreateAuditLogEventInput } from '../event-model.js';
 import type { AuditStore } from '../store.js';
 import { signInEvent } from './fixtures.js';
+import type { ApplicationTransaction } from './transaction-hooks.js';
 
 /** The event with index `i` of the race workloads: the same in every process. */
 export function raceEvent(i: number): CreateAuditLogEventInput {
@@ -45,6 +46,35 @@ async function declare(store: AuditStore) {
 }
 
 /**
+ * What a worker needs to run the caller-transaction workloads: a transaction of the application's
+ * on the database at a location, and a count of the application's committed rows.
+ *
+ * @example
+ * ```ts
+ * await runConformanceWorker((location) => sqliteStore({ filename: location }), {
+ *   beginTransaction: async (location) => beginOnFile(location),
+ *   countAppRows: async (location, marker) => countAppRows(location, marker),
+ * });
+ * ```
+ */
+export interface WorkerTransactionHooks {
+  beginTransaction(location: string): Promise<ApplicationTransaction>;
+  countAppRows(location: string, marker: string): Promise<number>;
+}
+
+/** Resolves once the file at `path` exists: the test's signal to a waiting worker. */
+async function fileAppears(path: string): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  const { setTimeout: sleep } = await import('node:timers/promises');
+  // Bounded, so a worker whose test died does not wait forever.
+  for (let waited = 0; waited < 120_000; waited += 20) {
+    if (existsSync(path)) return;
+    await sleep(20);
+  }
+  throw new Error(`gave up waiting for ${path}`);
+}
+
+/**
  * The child-process side of {@link runProcessConformance}. An adapter's worker script is two
  * lines: import this, and call it with a function that opens the adapter's store at a location.
  *
@@ -54,7 +84,10 @@ async function declare(store: AuditStore) {
  * await runConformanceWorker((location) => sqliteStore({ filename: location }));
  * ```
  */
-export async function runConformanceWorker(openStore: (location: string) => AuditStore): Promise<void> {
+export async function runConformanceWorker(
+  openStore: (location: string) => AuditStore,
+  transactions?: WorkerTransactionHooks,
+): Promise<void> {
   const [workload, location, organizationId, argument = '0'] = process.argv.slice(2);
   if (!workload || !location || !organizationId)
     throw new Error('usage: <workload> <location> <organizationId> [argument]');
@@ -136,7 +169,71 @@ export async function runConformanceWorker(openStore: (location: string) => Audi
       out({ opened: true });
       return;
     }
+    case 'tx-crash': {
+      // The application's write and the audit event in one transaction, then killed before COMMIT.
+      const hooks = required(transactions);
+      const auditLog = await declare(openStore(location));
+      const transaction = await hooks.beginTransaction(location);
+      await transaction.writeAppRow('crash');
+      await auditLog.withTransaction(transaction.handle).createEvent(organizationId, raceEvent(seed), {
+        idempotencyKey: 'tx-crash',
+      });
+      out({ ready: true });
+      await fileAppears(`${location}.never`);
+      return;
+    }
+    case 'tx-hold': {
+      // Writes the contested key in a transaction, holds it until the test's signal, then ends it
+      // with COMMIT or ROLLBACK (AUDITKIT_TX_END).
+      const hooks = required(transactions);
+      const auditLog = await declare(openStore(location));
+      const transaction = await hooks.beginTransaction(location);
+      await transaction.writeAppRow(`hold-${seed}`);
+      const created = await auditLog
+        .withTransaction(transaction.handle)
+        .createEvent(organizationId, raceEvent(seed), { idempotencyKey: 'tx-contested' });
+      out({ inserted: true, id: created.id });
+      await fileAppears(String(process.env.AUDITKIT_TX_SIGNAL));
+      const commit = process.env.AUDITKIT_TX_END !== 'rollback';
+      if (commit) await transaction.commit();
+      else await transaction.rollback();
+      out({ ended: commit ? 'commit' : 'rollback' });
+      await auditLog.close();
+      return;
+    }
+    case 'tx-write': {
+      // Writes the contested key in its own transaction, which waits for the holder's.
+      const hooks = required(transactions);
+      // Opened before the holder's transaction begins: opening a store may need the write lock.
+      const auditLog = await declare(openStore(location));
+      out({ opened: true });
+      await fileAppears(String(process.env.AUDITKIT_TX_SIGNAL));
+      out({ writing: true });
+      const transaction = await hooks.beginTransaction(location);
+      try {
+        const created = await auditLog
+          .withTransaction(transaction.handle)
+          .createEvent(organizationId, raceEvent(seed), { idempotencyKey: 'tx-contested' });
+        out({ outcome: created.replayed ? 'replayed' : 'stored', id: created.id, at: Date.now() });
+      } catch (error) {
+        if (!isAuditKitError(error)) throw error;
+        out({ outcome: error.code, at: Date.now() });
+      }
+      await transaction.writeAppRow(`write-${seed}`);
+      await transaction.commit();
+      await auditLog.close();
+      return;
+    }
+    case 'app-rows': {
+      out({ count: await required(transactions).countAppRows(location, argument) });
+      return;
+    }
     default:
       throw new Error(`unknown workload ${workload}`);
   }
+}
+
+function required(transactions: WorkerTransactionHooks | undefined): WorkerTransactionHooks {
+  if (!transactions) throw new Error('this worker was started without transaction hooks');
+  return transactions;
 }
