@@ -37,6 +37,8 @@ describe("sqlite on the application's connection, AuditKit's tables beside the a
       databases.push(new Database(':memory:'));
       return sqliteStore({ database: databases.at(-1) as Database.Database });
     },
+    // Another store on the same connection, as a second part of the application would open it.
+    reopenStore: () => sqliteStore({ database: databases.at(-1) as Database.Database }),
     beginTransaction: async () => beginOn(databases.at(-1) as Database.Database),
   });
 });
