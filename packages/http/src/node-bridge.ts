@@ -11,6 +11,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  */
 export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+// Why this bridge is our own rather than a maintained adapter: srvx 1.0.8's `toNodeHandler`,
+// run against this file's tests (node-bridge.test.ts) on 2026-11-30, failed three of them —
+// it builds the request's origin from the client's Host header (download links default to the
+// request origin, so a forged Host would be written into them), it ignores `req.originalUrl`
+// (breaking `basePath` under an Express mount), and a handler that rejects leaves the
+// connection unanswered instead of a 500. @hono/node-server 2.1.9 also reads `incoming.url`
+// only and needs `hono` as a peer. Revisit when an adapter offers a fixed origin and the
+// original URL.
+
 /** Largest number of bytes read and thrown away after a handler stopped reading a body. */
 const MAX_DISCARD_BYTES = 8 * 1024 * 1024;
 /** Request body bytes buffered ahead of the handler before the socket is paused. */
