@@ -1,21 +1,11 @@
 import { mongoStore } from '@auditkit/adapter-mongo';
-import { AuditKitError } from '@auditkit/core';
+import { thrownAuditKitError } from '@auditkit/core/testing';
 import { expect, it } from 'vitest';
 
-/** Calls `make` (synchronously: the check happens when the factory is called) and returns what it threw. */
-function thrownBy(make: () => unknown): AuditKitError {
-  let error: unknown;
-  try {
-    make();
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(AuditKitError);
-  return error as AuditKitError;
-}
-
 it('rejects a mistyped option at call time with invalid_request naming it', () => {
-  const error = thrownBy(() => mongoStore({ url: 'mongodb://127.0.0.1:27017', dbname: 'audit' } as never));
+  const error = thrownAuditKitError(() =>
+    mongoStore({ url: 'mongodb://127.0.0.1:27017', dbname: 'audit' } as never),
+  );
   expect(error.code).toBe('invalid_request');
   expect(error.errors).toContainEqual({
     path: 'dbname',
@@ -30,7 +20,7 @@ it('rejects a mistyped option at call time with invalid_request naming it', () =
 });
 
 it('rejects clientOptions without url, and a client that is not a client', () => {
-  const error = thrownBy(() =>
+  const error = thrownAuditKitError(() =>
     mongoStore({ client: 'mongodb://x', dbName: 'audit', clientOptions: {} } as never),
   );
   expect(error.errors).toEqual([

@@ -399,17 +399,8 @@ export async function createAuditLog<TransactionHandle = unknown>(
   const gate = new ClosingGate();
   let closing: Promise<void> | undefined;
   return {
-    createEvent(organizationId, event, requestOptions = {}) {
-      return gate.run('createEvent', async () => {
-        const item =
-          requestOptions.idempotencyKey === undefined
-            ? event
-            : { event, idempotencyKey: requestOptions.idempotencyKey };
-        const [created] = await intake.create(organizationId, [item], true);
-        if (!created) throw new Error('unreachable: one event in, one event out');
-        return created;
-      });
-    },
+    createEvent: (organizationId, event, requestOptions = {}) =>
+      gate.run('createEvent', () => createOne(intake, organizationId, event, requestOptions)),
     createEvents: (organizationId, events) =>
       gate.run('createEvents', () => intake.create(organizationId, events, false)),
     createSchema: (schema) => gate.run('createSchema', () => schemas.create(schema)),

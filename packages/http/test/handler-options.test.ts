@@ -1,17 +1,8 @@
-import { AuditKitError, createAuditLog, memoryStore } from '@auditkit/core';
+import { createAuditLog, memoryStore } from '@auditkit/core';
+import { thrownAuditKitError } from '@auditkit/core/testing';
 import { type AuditLogHandlerOptions, createAuditLogHandler } from '@auditkit/http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY } from './helpers.js';
-
-function thrownBy(make: () => unknown): AuditKitError {
-  try {
-    make();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuditKitError);
-    return error as AuditKitError;
-  }
-  throw new Error('expected createAuditLogHandler to throw');
-}
 
 // Issue 21: every factory checks its options when called and names the wrong one.
 describe('createAuditLogHandler options', () => {
@@ -27,7 +18,7 @@ describe('createAuditLogHandler options', () => {
     createAuditLogHandler({ auditLog, apiKeys: [ADMIN_KEY], ...options } as AuditLogHandlerOptions);
 
   it('rejects a wrong option at call time with invalid_request naming it', () => {
-    const typo = thrownBy(handler({ ratelimit: { requestsPerSecond: 5 } }));
+    const typo = thrownAuditKitError(handler({ ratelimit: { requestsPerSecond: 5 } }));
     expect(typo.code).toBe('invalid_request');
     expect(typo.errors).toEqual([
       {
@@ -56,12 +47,12 @@ describe('createAuditLogHandler options', () => {
       [{ apiKeys: [{ key: 'k', organizations: [] }] }, 'apiKeys[0].organizations', 'invalid_value'],
     ];
     for (const [options, path, code] of cases) {
-      const error = thrownBy(handler(options));
+      const error = thrownAuditKitError(handler(options));
       expect(error.code, JSON.stringify(options)).toBe('invalid_request');
       expect(error.errors[0], JSON.stringify(options)).toMatchObject({ path, code });
       expect(error.message).toContain(`\`${path}\``);
     }
-    const missing = thrownBy(() => createAuditLogHandler({ auditLog } as AuditLogHandlerOptions));
+    const missing = thrownAuditKitError(() => createAuditLogHandler({ auditLog } as AuditLogHandlerOptions));
     expect(missing.errors).toEqual([expect.objectContaining({ path: 'apiKeys', code: 'required' })]);
   });
 

@@ -25,3 +25,24 @@ export function expectErrorAt(error: AuditKitError, path: string, index?: number
     `expected an error at ${index === undefined ? '' : `[${index}] `}${path}, got ${JSON.stringify(error.errors)}`,
   ).toBe(true);
 }
+
+/**
+ * Calls `make` synchronously, asserts it threw an `AuditKitError`, and returns that error: for
+ * factories that check their options at call time, before any promise exists.
+ *
+ * @example
+ * ```ts
+ * const error = thrownAuditKitError(() => sqliteStore({ filname: 'audit.db' } as never));
+ * expect(error.code).toBe('invalid_request');
+ * ```
+ */
+export function thrownAuditKitError(make: () => unknown): AuditKitError {
+  let error: unknown;
+  try {
+    make();
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error, 'expected an AuditKitError to be thrown synchronously').toBeInstanceOf(AuditKitError);
+  return error as AuditKitError;
+}

@@ -22,6 +22,7 @@ import { transactionCases } from './transaction-cases.js';
 import type { ApplicationTransaction } from './transaction-hooks.js';
 
 export type { ConformanceContext } from './context.js';
+export { expectAuditKitError, expectErrorAt, thrownAuditKitError } from './expect-error.js';
 export * from './fixtures.js';
 export { mountSmallFileSystem, type SmallFileSystem } from './small-file-system.js';
 export type { ApplicationTransaction } from './transaction-hooks.js';
