@@ -7,7 +7,7 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 
 // Sequential: each script builds the packages first, and two builds must not write dist/ at once.
-describe.sequential('transaction examples', () => {
+describe('transaction examples', { concurrent: false }, () => {
   for (const script of ['example:sqlite-transaction', 'example:postgres-transaction']) {
     it(`pnpm ${script} commits the change with its event, rolls both back, and frees the key`, async () => {
       const { stdout } = await run('pnpm', ['--silent', script], { cwd: root, maxBuffer: 16 * 1024 * 1024 });

@@ -70,11 +70,9 @@ function executorOnClient(client: PgClientLike): Kysely<AuditDatabase> {
   let executor = clientExecutors.get(client);
   if (!executor) {
     const borrowed = { query: client.query.bind(client), release: () => undefined };
-    executor = new Kysely<AuditDatabase>({
-      dialect: new PostgresDialect({
-        pool: { connect: async () => borrowed as never, end: async () => undefined },
-      }),
-    });
+    // kysely 0.29 also reads the pool's `options` (for cancelling a query); 0.28's type lacks it.
+    const pool = { connect: async () => borrowed as never, end: async () => undefined, options: {} };
+    executor = new Kysely<AuditDatabase>({ dialect: new PostgresDialect({ pool }) });
     clientExecutors.set(client, executor);
   }
   return executor;
