@@ -3,6 +3,7 @@ import type {
   EventDocument,
   ExportDocument,
   KeyDocument,
+  LeaseDocument,
   RetentionDocument,
   SchemaDocument,
 } from './mongo-documents.js';
@@ -14,6 +15,7 @@ export interface MongoCollections {
   schemas: Collection<SchemaDocument>;
   exports: Collection<ExportDocument>;
   retention: Collection<RetentionDocument>;
+  leases: Collection<LeaseDocument>;
 }
 
 /** Collection names after the prefix. */
@@ -23,6 +25,7 @@ export const COLLECTION_SUFFIXES = {
   schemas: 'schemas',
   exports: 'exports',
   retention: 'retention',
+  leases: 'leases',
 } as const satisfies Record<keyof MongoCollections, string>;
 
 // Replays and schema declarations must see what other processes acknowledged, so every read goes
@@ -38,5 +41,6 @@ export function openCollections(db: Db, prefix: string): MongoCollections {
     schemas: db.collection<SchemaDocument>(named('schemas'), COLLECTION_OPTIONS),
     exports: db.collection<ExportDocument>(named('exports'), COLLECTION_OPTIONS),
     retention: db.collection<RetentionDocument>(named('retention'), COLLECTION_OPTIONS),
+    leases: db.collection<LeaseDocument>(named('leases'), COLLECTION_OPTIONS),
   };
 }

@@ -55,6 +55,16 @@ export interface SchemaDocument {
   created_at: Date;
 }
 
+/** One lease (collection `<prefix>leases`); `_id` (the lease name) makes it unique. Never deleted. */
+export interface LeaseDocument {
+  _id: string;
+  holder: string;
+  /** Fencing token: +1 whenever the lease starts anew. */
+  token: number;
+  /** By the server's clock. */
+  expires_at: Date;
+}
+
 /** One export job (collection `<prefix>exports`). */
 export interface ExportDocument {
   _id: string;

@@ -6,7 +6,7 @@ import {
   isObject,
   type OptionsSpec,
 } from '@auditkit/core/store';
-import type { MongoClientOptions } from 'mongodb';
+import type { Db, MongoClientOptions } from 'mongodb';
 import { type MongoCollections, openCollections } from './mongo-collections.js';
 import {
   borrowedConnection,
@@ -23,6 +23,7 @@ import {
 } from './mongo-event-queries.js';
 import { fillExportOrganizations, getExport, insertExport, updateExport } from './mongo-exports.js';
 import { ensureIndexes } from './mongo-indexes.js';
+import { acquireLease, releaseLease, serverTime } from './mongo-leases.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
 import {
@@ -132,6 +133,7 @@ export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransact
       ? ownedConnection(options.url, options.dbName, options.clientOptions)
       : borrowedConnection(options.client, options.dbName);
   let collections: MongoCollections | undefined;
+  let database: Db | undefined;
   let noTransactions: string | undefined;
   const opened = (): MongoCollections => {
     if (!collections) throw new Error('the MongoDB store is not open: open() it (createAuditLog does) first');
@@ -149,6 +151,7 @@ export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransact
         await ensureIndexes(candidate);
         await fillExportOrganizations(candidate.exports);
         noTransactions = await whyNoTransactions(db);
+        database = db;
         collections = candidate;
       } catch (error) {
         // createAuditLog does not close a store that failed to open: a client left connected
@@ -159,6 +162,7 @@ export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransact
     },
     async close() {
       collections = undefined;
+      database = undefined;
       await connection.close();
     },
 
@@ -182,6 +186,13 @@ export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransact
     setRetention: async (organizationId, days) => setRetention(opened().retention, organizationId, days),
     getRetention: async (organizationId) => getRetention(opened().retention, organizationId),
     listRetention: async () => listRetention(opened().retention),
+
+    acquireLease: async (request) => {
+      const { leases } = opened();
+      if (!database) throw new Error('the MongoDB store is not open');
+      return acquireLease(leases, await serverTime(database), request);
+    },
+    releaseLease: async (name, holder) => releaseLease(opened().leases, name, holder),
 
     withTransaction() {
       throw transactionsUnsupported(noTransactions);

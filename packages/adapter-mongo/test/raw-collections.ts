@@ -17,6 +17,7 @@ export function rawCollections(client: MongoClient, dbName: string) {
     schemas: db.collection('auditkit_schemas'),
     exports: db.collection<Document & { _id: string }>('auditkit_exports'),
     retention: db.collection<Document & { _id: string }>('auditkit_retention'),
+    leases: db.collection<Document & { _id: string }>('auditkit_leases'),
   };
 }
 

@@ -91,6 +91,7 @@ describe('schema option', () => {
       [
         'auditkit_events',
         'auditkit_exports',
+        'auditkit_leases',
         'auditkit_migration',
         'auditkit_migration_lock',
         'auditkit_retention',
@@ -106,7 +107,11 @@ describe('schema option', () => {
       await auditLog.close();
     }
     const { rows } = await pool.query('select name from public.auditkit_migration order by name');
-    expect(rows).toEqual([{ name: '0001_initial' }, { name: '0002_export_organization' }]);
+    expect(rows).toEqual([
+      { name: '0001_initial' },
+      { name: '0002_export_organization' },
+      { name: '0003_leases' },
+    ]);
   });
 });
 

@@ -90,6 +90,15 @@ it('keys schemas by (action, version) and types the other tables', async () => {
     'organization_id text not null',
     'retention_period_in_days integer not null',
   ]);
+  expect(await columns('auditkit_leases')).toEqual([
+    'name text not null',
+    'holder text not null',
+    'token bigint not null',
+    'expires_at timestamp with time zone not null',
+  ]);
+  expect(await indexes('auditkit_leases')).toEqual([
+    'CREATE UNIQUE INDEX auditkit_leases_pkey ON auditkit_leases USING btree (name)',
+  ]);
 });
 
 it('writes rows that plain SQL can read', async () => {

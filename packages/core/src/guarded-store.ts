@@ -32,6 +32,8 @@ const OPERATIONS: Record<AsyncMethod, string> = {
   setRetention: 'set retention',
   getRetention: 'read retention',
   listRetention: 'list retention',
+  acquireLease: 'acquire a lease',
+  releaseLease: 'release a lease',
 };
 
 /**

@@ -11,6 +11,7 @@ import type {
   EventWriteFact,
   ExportRecord,
   InsertEventsResult,
+  LeaseGrant,
   RetentionRecord,
   SchemaPageQuery,
 } from './store.js';
@@ -31,6 +32,8 @@ export function memoryStore(): AuditStore {
   const schemas = new Map<string, AuditLogSchema[]>();
   const exports = new Map<string, ExportRecord>();
   const retention = new Map<string, number>();
+  // The database is this process, so its clock (Date.now()) is the database's clock.
+  const leases = new Map<string, LeaseGrant>();
   const keyOf = (organizationId: string, idempotencyKey: string) =>
     JSON.stringify([organizationId, idempotencyKey]);
   const toEvent = ({ idempotencyKey: _k, fingerprint: _f, ...event }: EventRow): AuditLogEvent =>
@@ -153,6 +156,26 @@ export function memoryStore(): AuditStore {
     async getExport(id) {
       const record = exports.get(id);
       return record && structuredClone(record);
+    },
+
+    async acquireLease({ name, holder, ttlMs }) {
+      // Synchronous from read to write: nothing else runs in between, as in a database's upsert.
+      const now = Date.now();
+      const current = leases.get(name);
+      const live = current !== undefined && current.expiresAt.getTime() > now;
+      if (live && current.holder !== holder) return undefined;
+      const grant: LeaseGrant = {
+        name,
+        holder,
+        expiresAt: new Date(now + ttlMs),
+        token: live ? current.token : (current?.token ?? 0) + 1,
+      };
+      leases.set(name, grant);
+      return { ...grant, expiresAt: new Date(grant.expiresAt) };
+    },
+    async releaseLease(name, holder) {
+      const current = leases.get(name);
+      if (current?.holder === holder) leases.set(name, { ...current, expiresAt: new Date(0) });
     },
 
     async setRetention(organizationId, days) {

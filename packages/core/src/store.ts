@@ -115,6 +115,31 @@ export interface AuditStore<TransactionHandle = unknown> {
   /** The export record with this id; `undefined` only when none exists (a failure rejects). */
   getExport(id: string): Promise<ExportRecord | undefined>;
 
+  /**
+   * Grants the lease `request.name` to `request.holder` for `request.ttlMs` milliseconds, when
+   * nobody holds it, its lease has expired (or was released), or `holder` already holds it (then
+   * it renews: a new `expiresAt`, the same `token`). `undefined` when someone else holds it.
+   *
+   * The grant MUST be one atomic step in the database (a conditional update or an upsert with a
+   * condition, the name unique by a constraint or `_id`), never a read followed by a write: of
+   * several processes asking at once, exactly one is granted. Expiry is judged by the
+   * **database's clock** (SQL `statement_timestamp()`/`julianday('now')`, MongoDB's server time),
+   * never the caller's, so processes on machines whose clocks disagree see one truth; `expiresAt`
+   * is that clock's time plus `ttlMs`.
+   *
+   * `token` is a fencing token: it grows every time the lease starts anew (another holder, or the
+   * same holder after it expired or was released) and never decreases, so work done under an
+   * older grant can be refused by comparing tokens. A lease is never deleted (that would restart
+   * its token).
+   */
+  acquireLease(request: LeaseRequest): Promise<LeaseGrant | undefined>;
+
+  /**
+   * Ends `holder`'s lease on `name` at once (it becomes free for anyone), keeping its token. Does
+   * nothing when `holder` does not hold it (another holder's lease is never touched).
+   */
+  releaseLease(name: string, holder: string): Promise<void>;
+
   /** Sets (or with `null` removes) an organization's retention period in days. */
   setRetention(organizationId: string, retentionPeriodInDays: number | null): Promise<void>;
   /**
@@ -315,6 +340,40 @@ export interface ExportRecord {
   path?: string;
   rowCount?: number;
   errorMessage?: string;
+}
+
+/**
+ * What {@link AuditStore.acquireLease} is asked for: a lease name (one per resource, e.g.
+ * `export:<id>`), who asks (unique per process, e.g. a random id), and how long the grant lasts.
+ *
+ * @example
+ * ```ts
+ * const request: LeaseRequest = { name: 'export:export_01H…', holder: 'a1b2c3', ttlMs: 30_000 };
+ * ```
+ */
+export interface LeaseRequest {
+  name: string;
+  holder: string;
+  /** Milliseconds from the database's now until the grant expires; a positive integer. */
+  ttlMs: number;
+}
+
+/**
+ * A lease granted by {@link AuditStore.acquireLease}.
+ *
+ * @example
+ * ```ts
+ * const grant = await store.acquireLease({ name: 'export:x', holder: 'me', ttlMs: 30_000 });
+ * if (grant) console.log(`held until ${grant.expiresAt.toISOString()} with token ${grant.token}`);
+ * ```
+ */
+export interface LeaseGrant {
+  name: string;
+  holder: string;
+  /** When the grant ends, by the database's clock. */
+  expiresAt: Date;
+  /** Fencing token: grows whenever the lease starts anew (a change of holder, or after expiry or release). */
+  token: number;
 }
 
 /** An organization that has a retention period, as `listRetention` returns it. */

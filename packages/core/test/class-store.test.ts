@@ -11,6 +11,7 @@ import type {
   EventSummaryQuery,
   ExportRecord,
   IdempotencyDecision,
+  LeaseRequest,
   SchemaPageQuery,
 } from '@auditkit/core/store';
 import { runStoreConformance } from '@auditkit/core/testing';
@@ -76,6 +77,12 @@ class ForwardingStore implements AuditStore {
   }
   getRetention(organizationId: string) {
     return this.#inner.getRetention(organizationId);
+  }
+  acquireLease(request: LeaseRequest) {
+    return this.#inner.acquireLease(request);
+  }
+  releaseLease(name: string, holder: string) {
+    return this.#inner.releaseLease(name, holder);
   }
   listRetention() {
     return this.#inner.listRetention();

@@ -30,7 +30,10 @@ export interface CallerTransaction {
   isOutsideTransaction?(error: unknown): boolean;
 }
 
-type DataMethods = Omit<AuditStore, 'name' | 'capabilities' | 'open' | 'close' | 'withTransaction'>;
+type DataMethods = Omit<
+  AuditStore,
+  'name' | 'capabilities' | 'open' | 'close' | 'withTransaction' | 'acquireLease' | 'releaseLease'
+>;
 
 const queues = new WeakMap<object, Promise<unknown>>();
 

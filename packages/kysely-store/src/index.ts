@@ -10,4 +10,11 @@ export type { SchemaMigration } from './kysely-migrator.js';
 export { type KyselyStoreConfig, kyselyStore } from './kysely-store.js';
 export { migrateToLatest, SQL_SCHEMAS, type SqlSchemaTraits, sqlMigrations } from './migrations.js';
 export { outsideTransaction } from './row-writers.js';
-export type { AuditDatabase, EventsTable, ExportsTable, RetentionTable, SchemasTable } from './tables.js';
+export type {
+  AuditDatabase,
+  EventsTable,
+  ExportsTable,
+  LeasesTable,
+  RetentionTable,
+  SchemasTable,
+} from './tables.js';

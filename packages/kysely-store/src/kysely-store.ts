@@ -16,6 +16,7 @@ import { type CallerTransaction, onCallerTransaction } from './caller-transactio
 import type { SqlDialectTraits } from './dialect-traits.js';
 import { eventColumnsInserter } from './event-insert.js';
 import { columnsToEvent, eventToColumns } from './event-rows.js';
+import { sqlLeases } from './leases.js';
 import { ConflictRollback, ownTransactionWriter, type RowWriter, savepointWriter } from './row-writers.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
 
@@ -65,8 +66,12 @@ export function kyselyStore<TransactionHandle = unknown>(
   config: KyselyStoreConfig<TransactionHandle>,
 ): AuditStore<TransactionHandle> {
   const { db, traits, bindTransaction } = config;
+  // Leases always run on AuditKit's own connections, also for a store bound to the caller's
+  // transaction: a grant must be visible to other processes at once, not when the caller commits.
+  const leases = sqlLeases(db, traits);
   const store: AuditStore<TransactionHandle> = {
     ...storeOn(db, traits, ownTransactionWriter(db)),
+    ...leases,
     name: config.name,
     capabilities: { ...config.capabilities, transactions: bindTransaction !== undefined },
     open: () => config.migrate(),
@@ -77,6 +82,7 @@ export function kyselyStore<TransactionHandle = unknown>(
       const caller = bindTransaction(handle);
       return {
         ...onCallerTransaction(caller, storeOn(caller.db, traits, savepointWriter(caller))),
+        ...leases,
         name: config.name,
         capabilities: { ...config.capabilities, transactions: true },
         open: async () => {},
@@ -92,7 +98,10 @@ function storeOn(
   db: Kysely<AuditDatabase>,
   traits: SqlDialectTraits,
   writer: RowWriter,
-): Omit<AuditStore, 'name' | 'capabilities' | 'open' | 'close' | 'withTransaction'> {
+): Omit<
+  AuditStore,
+  'name' | 'capabilities' | 'open' | 'close' | 'withTransaction' | 'acquireLease' | 'releaseLease'
+> {
   const insertColumns = eventColumnsInserter();
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
   const toSchema = (row: Selectable<SchemasTable>): AuditLogSchema => ({

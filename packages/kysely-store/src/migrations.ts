@@ -26,6 +26,12 @@ export interface SqlSchemaTraits {
   jsonTextField(column: string, field: string): RawBuilder<string | null>;
   /** Whether `ALTER COLUMN … DROP DEFAULT` exists (SQLite has no `ALTER COLUMN`). */
   canDropDefaults: boolean;
+  /**
+   * The database's clock plus `ms` milliseconds, as a value of a `timeType` column, with
+   * millisecond precision and constant within one statement. Leases expire by this clock, so
+   * that every process on the database judges expiry by one clock, not by its own.
+   */
+  databaseTime(ms: number): RawBuilder<unknown>;
 }
 
 type AnyKysely = Kysely<unknown>;
@@ -48,6 +54,9 @@ export const SQL_SCHEMAS = {
     jsonTextField: (column, field) =>
       sql`case when json_valid(${sql.ref(column)}) then json_extract(${sql.ref(column)}, ${sql.lit(`$.${field}`)}) end`,
     canDropDefaults: false,
+    // julianday('now') is fixed for one statement; every process opening the file shares the host's clock.
+    databaseTime: (ms) =>
+      sql`(cast(round((julianday('now') - 2440587.5) * 86400000) as integer) + ${Math.trunc(ms)})`,
   },
   postgres: {
     timeType: 'timestamptz',
@@ -58,6 +67,9 @@ export const SQL_SCHEMAS = {
     targetTypes: { type: sql`text[]`, indexMethod: 'gin' },
     jsonTextField: (column, field) => sql`${sql.ref(column)}::jsonb ->> ${sql.lit(field)}`,
     canDropDefaults: true,
+    // statement_timestamp(), not now(): inside a long transaction now() is its start.
+    databaseTime: (ms) =>
+      sql`(date_trunc('milliseconds', statement_timestamp()) + ${Math.trunc(ms)}::bigint * interval '1 millisecond')`,
   },
 } as const satisfies Record<string, SqlSchemaTraits>;
 
@@ -187,6 +199,20 @@ export function sqlMigrations(schema: SqlSchemaTraits): Record<string, SchemaMig
             .alterColumn('organization_id', (column) => column.dropDefault())
             .execute();
         }
+      },
+    },
+    '0003_leases': {
+      // Leases (AuditStore.acquireLease): the primary key on the name is what makes a grant
+      // atomic (an upsert whose update has a condition); rows are never deleted, so a lease's
+      // fencing token only grows.
+      async up(db: AnyKysely) {
+        await db.schema
+          .createTable('auditkit_leases')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('holder', 'text', (column) => column.notNull())
+          .addColumn('token', schema.countType, (column) => column.notNull())
+          .addColumn('expires_at', schema.timeType, (column) => column.notNull())
+          .execute();
       },
     },
   };

@@ -7,6 +7,7 @@ export interface AuditDatabase {
   auditkit_schemas: SchemasTable;
   auditkit_exports: ExportsTable;
   auditkit_retention: RetentionTable;
+  auditkit_leases: LeasesTable;
 }
 
 export interface EventsTable {
@@ -53,4 +54,13 @@ export interface ExportsTable {
 export interface RetentionTable {
   organization_id: string;
   retention_period_in_days: number;
+}
+
+/** Added by migration 0003: one row per lease name, never deleted (its token only grows). */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  /** int8 on Postgres, which pg returns as a string. */
+  token: number | string;
+  expires_at: unknown;
 }

@@ -9,6 +9,11 @@ export interface ConformanceContext {
   open(options?: Omit<CreateAuditLogOptions, 'store'>): Promise<AuditLog>;
   /** The store behind the last `open()`, for cases that look below the public API. */
   lastStore(): AuditStore;
+  /**
+   * Another store, opened, on the same database as the last `open()`: as another process would
+   * open it for persistent stores, the same store otherwise. Closed after the test.
+   */
+  sameDatabaseStore(): Promise<AuditStore>;
   /** Another audit log on the same database as the last `open()` (persistent stores only). */
   reopen?(options?: Omit<CreateAuditLogOptions, 'store'>): Promise<AuditLog>;
 }

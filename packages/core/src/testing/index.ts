@@ -12,6 +12,7 @@ import { idempotencyCases } from './idempotency-cases.js';
 import { insertFactCases } from './insert-fact-cases.js';
 import { isolationCases } from './isolation-cases.js';
 import { keyNamespaceCases } from './key-namespace-cases.js';
+import { leaseCases } from './lease-cases.js';
 import { malformedRequestCases } from './malformed-request-cases.js';
 import { patternCases } from './pattern-cases.js';
 import { persistenceCases } from './persistence-cases.js';
@@ -58,12 +59,15 @@ export interface StoreConformanceOptions {
  */
 export function runStoreConformance(options: StoreConformanceOptions): void {
   const opened: AuditLog[] = [];
+  const extraStores: AuditStore[] = [];
   let current: AuditStore | undefined;
   let probe: AuditStore | undefined;
 
   afterEach(async () => {
     const logs = opened.splice(0);
     await Promise.all(logs.map((log) => log.close()));
+    const stores = extraStores.splice(0);
+    await Promise.all(stores.map((store) => store.close()));
   });
 
   const context: ConformanceContext = {
@@ -83,6 +87,14 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     lastStore() {
       if (!current) throw new Error('open() a store first');
       return current;
+    },
+    async sameDatabaseStore() {
+      if (!current) throw new Error('open() a store first');
+      if (!options.reopenStore) return current;
+      const store = await options.reopenStore();
+      await store.open();
+      extraStores.push(store);
+      return store;
     },
     async reopen(logOptions = {}) {
       if (!options.reopenStore) throw new Error('this store has no reopenStore()');
@@ -104,6 +116,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     exportCases(context);
     exportSafetyCases(context);
     retentionCases(context);
+    leaseCases(context);
     hostileCases(context);
     isolationCases(context);
     malformedRequestCases(context);
