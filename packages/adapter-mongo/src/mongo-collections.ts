@@ -4,6 +4,7 @@ import type {
   ExportDocument,
   KeyDocument,
   LeaseDocument,
+  LogStreamDocument,
   RetentionDocument,
   SchemaDocument,
 } from './mongo-documents.js';
@@ -16,6 +17,7 @@ export interface MongoCollections {
   exports: Collection<ExportDocument>;
   retention: Collection<RetentionDocument>;
   leases: Collection<LeaseDocument>;
+  logStreams: Collection<LogStreamDocument>;
 }
 
 /** Collection names after the prefix. */
@@ -26,6 +28,7 @@ export const COLLECTION_SUFFIXES = {
   exports: 'exports',
   retention: 'retention',
   leases: 'leases',
+  logStreams: 'log_streams',
 } as const satisfies Record<keyof MongoCollections, string>;
 
 // Replays and schema declarations must see what other processes acknowledged, so every read goes
@@ -42,5 +45,6 @@ export function openCollections(db: Db, prefix: string): MongoCollections {
     exports: db.collection<ExportDocument>(named('exports'), COLLECTION_OPTIONS),
     retention: db.collection<RetentionDocument>(named('retention'), COLLECTION_OPTIONS),
     leases: db.collection<LeaseDocument>(named('leases'), COLLECTION_OPTIONS),
+    logStreams: db.collection<LogStreamDocument>(named('logStreams'), COLLECTION_OPTIONS),
   };
 }

@@ -221,3 +221,26 @@ export function fromExportDocument(document: ExportDocument): ExportRecord {
   if (isPresent(document.error_message)) record.errorMessage = document.error_message;
   return record;
 }
+
+/**
+ * One revision of a log stream (collection `<prefix>log_streams`): `_id` is `<stream id>:<revision>`,
+ * unique, so a change (the next revision) is written by one process only. The newest revision is
+ * the stream; `deleted` marks a deleted stream's last revision.
+ */
+export interface LogStreamDocument {
+  _id: string;
+  stream_id: string;
+  revision: number;
+  deleted?: true;
+  organization_id: string;
+  type: string;
+  /** The destination's configuration as JSON text, handed back verbatim. */
+  destination: string;
+  state: string;
+  cursor: number;
+  delivery_token: number;
+  last_synced_at?: Date;
+  last_error?: string;
+  created_at: Date;
+  updated_at: Date;
+}

@@ -37,6 +37,8 @@ export const MONGO_INDEXES: readonly MongoIndex[] = [
     key: { organization_id: 1, 'targets.type': 1, occurred_at: 1 },
   },
   { collection: 'schemas', name: 'action_version', key: { action: 1, version: 1 }, unique: true },
+  { collection: 'logStreams', name: 'stream_revision', key: { stream_id: 1, revision: -1 } },
+  { collection: 'logStreams', name: 'organization_stream', key: { organization_id: 1, stream_id: 1 } },
 ];
 
 /**

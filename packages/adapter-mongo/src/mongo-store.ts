@@ -24,6 +24,7 @@ import {
 import { fillExportOrganizations, getExport, insertExport, updateExport } from './mongo-exports.js';
 import { ensureIndexes } from './mongo-indexes.js';
 import { acquireLease, releaseLease, serverTime } from './mongo-leases.js';
+import { mongoLogStreams } from './mongo-log-streams.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
 import {
@@ -193,6 +194,8 @@ export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransact
       return acquireLease(leases, await serverTime(database), request);
     },
     releaseLease: async (name, holder) => releaseLease(opened().leases, name, holder),
+
+    ...mongoLogStreams(() => opened().logStreams),
 
     withTransaction() {
       throw transactionsUnsupported(noTransactions);

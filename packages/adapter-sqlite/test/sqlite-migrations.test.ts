@@ -39,3 +39,26 @@ it('migrates a database of the first release: exports get their organization fro
     await auditLog.close();
   }
 });
+
+it('runs a migration that lands after a later-numbered one already ran (reserved names land in any order)', async () => {
+  const filename = join(mkdtempSync(join(tmpdir(), 'auditkit-sqlite-migration-')), 'audit.db');
+  // A database that ran every migration except 0003_leases, as if 0003 had landed last.
+  const { '0003_leases': leases, ...withoutLeases } = sqliteMigrations;
+  expect(leases).toBeDefined();
+  const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
+  await migrateToLatest(old, withoutLeases);
+  await old.destroy();
+
+  const auditLog = await createAuditLog({ store: sqliteStore({ filename }) });
+  await auditLog.close();
+  const check = new Database(filename);
+  try {
+    const names = check.prepare('select name from auditkit_migration order by name').pluck().all();
+    expect(names).toEqual(Object.keys(sqliteMigrations).sort());
+    expect(
+      check.prepare("select count(*) from sqlite_master where name = 'auditkit_leases'").pluck().get(),
+    ).toBe(1);
+  } finally {
+    check.close();
+  }
+});

@@ -34,6 +34,11 @@ const OPERATIONS: Record<AsyncMethod, string> = {
   listRetention: 'list retention',
   acquireLease: 'acquire a lease',
   releaseLease: 'release a lease',
+  insertLogStream: 'insert a log stream',
+  getLogStream: 'read a log stream',
+  listLogStreams: 'list log streams',
+  updateLogStream: 'update a log stream',
+  deleteLogStream: 'delete a log stream',
 };
 
 /**

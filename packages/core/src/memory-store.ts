@@ -12,6 +12,9 @@ import type {
   ExportRecord,
   InsertEventsResult,
   LeaseGrant,
+  LogStreamChange,
+  LogStreamCondition,
+  LogStreamRecord,
   RetentionRecord,
   SchemaPageQuery,
 } from './store.js';
@@ -34,6 +37,7 @@ export function memoryStore(): AuditStore {
   const retention = new Map<string, number>();
   // The database is this process, so its clock (Date.now()) is the database's clock.
   const leases = new Map<string, LeaseGrant>();
+  const logStreams = new Map<string, LogStreamRecord>();
   const keyOf = (organizationId: string, idempotencyKey: string) =>
     JSON.stringify([organizationId, idempotencyKey]);
   const toEvent = ({ idempotencyKey: _k, fingerprint: _f, ...event }: EventRow): AuditLogEvent =>
@@ -178,6 +182,33 @@ export function memoryStore(): AuditStore {
       if (current?.holder === holder) leases.set(name, { ...current, expiresAt: new Date(0) });
     },
 
+    async insertLogStream(record) {
+      if (logStreams.has(record.id)) throw new Error(`log stream ${record.id} already exists`);
+      logStreams.set(record.id, structuredClone(record));
+    },
+    async getLogStream(id) {
+      const record = logStreams.get(id);
+      return record && structuredClone(record);
+    },
+    async listLogStreams({ organizationId }) {
+      return [...logStreams.values()]
+        .filter((record) => organizationId === undefined || record.organizationId === organizationId)
+        .sort(
+          (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+        )
+        .map((record) => structuredClone(record));
+    },
+    async updateLogStream(id, change, when = {}) {
+      // Synchronous from the check to the write, as one conditional UPDATE in a database.
+      const record = logStreams.get(id);
+      if (!record || !meetsCondition(record, when)) return false;
+      logStreams.set(id, applyChange(record, change));
+      return true;
+    },
+    async deleteLogStream(id) {
+      return logStreams.delete(id);
+    },
+
     async setRetention(organizationId, days) {
       if (days === null) retention.delete(organizationId);
       else retention.set(organizationId, days);
@@ -192,4 +223,25 @@ export function memoryStore(): AuditStore {
       }));
     },
   };
+}
+
+function meetsCondition(record: LogStreamRecord, when: LogStreamCondition): boolean {
+  if (when.states !== undefined && !when.states.includes(record.state)) return false;
+  if (when.deliveryToken !== undefined && record.deliveryToken !== when.deliveryToken) return false;
+  if (when.deliveryTokenBelow !== undefined && !(record.deliveryToken < when.deliveryTokenBelow))
+    return false;
+  if (when.cursor !== undefined && record.cursor !== when.cursor) return false;
+  return true;
+}
+
+function applyChange(record: LogStreamRecord, change: LogStreamChange): LogStreamRecord {
+  const next: LogStreamRecord = { ...record, updatedAt: new Date(change.updatedAt) };
+  if (change.state !== undefined) next.state = change.state;
+  if (change.cursor !== undefined) next.cursor = change.cursor;
+  if (change.deliveryToken !== undefined) next.deliveryToken = change.deliveryToken;
+  if (change.lastSyncedAt === null) delete next.lastSyncedAt;
+  else if (change.lastSyncedAt !== undefined) next.lastSyncedAt = new Date(change.lastSyncedAt);
+  if (change.lastError === null) delete next.lastError;
+  else if (change.lastError !== undefined) next.lastError = change.lastError;
+  return next;
 }

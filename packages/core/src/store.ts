@@ -140,6 +140,29 @@ export interface AuditStore<TransactionHandle = unknown> {
    */
   releaseLease(name: string, holder: string): Promise<void>;
 
+  /**
+   * Stores a new log stream; rejects when its id exists (a unique constraint or `_id`, never a
+   * read first).
+   */
+  insertLogStream(record: LogStreamRecord): Promise<void>;
+  /** The log stream with this id; `undefined` only when none exists (a failure rejects). */
+  getLogStream(id: string): Promise<LogStreamRecord | undefined>;
+  /**
+   * Every log stream (of `query.organizationId` when given), ordered by `(createdAt, id)`.
+   * Streams are configuration — a handful per organization — so the list is not paged.
+   */
+  listLogStreams(query: LogStreamQuery): Promise<LogStreamRecord[]>;
+  /**
+   * Applies `change` to the stream `id` only when every condition of `when` holds, in one atomic
+   * step of the database (a conditional `UPDATE … WHERE`, `updateOne` with a filter), never a
+   * read followed by a write. Resolves `true` when it changed the stream, `false` when the stream
+   * is gone or a condition failed: core decides what that means (a delivering process whose
+   * fencing token was overtaken, a cursor moved by a replay, a paused stream).
+   */
+  updateLogStream(id: string, change: LogStreamChange, when?: LogStreamCondition): Promise<boolean>;
+  /** Deletes the stream; `false` when there was none. */
+  deleteLogStream(id: string): Promise<boolean>;
+
   /** Sets (or with `null` removes) an organization's retention period in days. */
   setRetention(organizationId: string, retentionPeriodInDays: number | null): Promise<void>;
   /**
@@ -381,4 +404,103 @@ export interface RetentionRecord {
   organizationId: string;
   /** Days events are kept after `occurredAt` (never `null`: organizations without one are not listed). */
   retentionPeriodInDays: number;
+}
+
+/**
+ * The state of a log stream, as stored. `active`: delivering (or caught up); `retrying`: the
+ * destination failed in a way that may pass (a network error, 5xx, 429) and delivery backs off,
+ * `lastError` says why; `paused`: by the application, nothing is delivered until it resumes;
+ * `failing`: the destination refused in a way a retry cannot fix (a 4xx such as 401/403/404), so
+ * delivery stopped until the application resumes the stream — the cursor stays where the last
+ * acknowledged batch left it, so nothing is lost.
+ *
+ * @example
+ * ```ts
+ * const state: LogStreamState = 'retrying';
+ * ```
+ */
+export type LogStreamState = 'active' | 'retrying' | 'paused' | 'failing';
+
+/**
+ * A log stream as a store keeps it. `destination` is the destination's configuration as JSON text
+ * (secrets included: core never returns it in full), `cursor` the last position of the
+ * organization's sequence the destination acknowledged (0: none), `deliveryToken` the fencing
+ * token of the lease under which the cursor was last claimed.
+ *
+ * @example
+ * ```ts
+ * const record: LogStreamRecord = {
+ *   id: 'log_stream_01J…', organizationId: 'org_123', type: 'webhook',
+ *   destination: '{"type":"webhook","url":"https://siem.example.com/hook","secret":"whsec_…"}',
+ *   state: 'active', cursor: 0, deliveryToken: 0, createdAt: now, updatedAt: now,
+ * };
+ * ```
+ */
+export interface LogStreamRecord {
+  id: string;
+  organizationId: string;
+  /** The destination's kind (`webhook`, `datadog`, `splunk`, `storage`, `function`), also inside `destination`. */
+  type: string;
+  /** The destination's configuration as JSON text, as core wrote it. */
+  destination: string;
+  state: LogStreamState;
+  /** Last acknowledged position of the organization's sequence; 0 before the first delivery. */
+  cursor: number;
+  /** Fencing token of the lease that last claimed delivery; 0 when none did. */
+  deliveryToken: number;
+  /** When a batch was last acknowledged. */
+  lastSyncedAt?: Date;
+  /** Why the last delivery attempt failed (`retrying`, `failing`); no secrets. */
+  lastError?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Which streams `listLogStreams` returns: those of one organization, or all.
+ *
+ * @example
+ * ```ts
+ * const query: LogStreamQuery = { organizationId: 'org_123' };
+ * ```
+ */
+export interface LogStreamQuery {
+  organizationId?: string;
+}
+
+/**
+ * The fields `updateLogStream` sets. `lastSyncedAt`/`lastError` given as `null` are removed.
+ *
+ * @example
+ * ```ts
+ * const change: LogStreamChange = { cursor: 200, lastSyncedAt: new Date(), lastError: null, state: 'active', updatedAt: new Date() };
+ * ```
+ */
+export interface LogStreamChange {
+  state?: LogStreamState;
+  cursor?: number;
+  deliveryToken?: number;
+  lastSyncedAt?: Date | null;
+  lastError?: string | null;
+  updatedAt: Date;
+}
+
+/**
+ * Conditions of `updateLogStream`, all of which must hold (absent ones are not checked).
+ *
+ * @example
+ * ```ts
+ * // Advance the cursor only under our own fencing token and from where we read it.
+ * const when: LogStreamCondition = { deliveryToken: 7, cursor: 100, states: ['active', 'retrying'] };
+ * ```
+ */
+export interface LogStreamCondition {
+  /** The stream's state is one of these. */
+  states?: LogStreamState[];
+  /** The stream's `deliveryToken` equals this. */
+  deliveryToken?: number;
+  /** The stream's `deliveryToken` is smaller than this (claiming delivery with a newer lease). */
+  deliveryTokenBelow?: number;
+  /** The stream's `cursor` equals this. */
+  cursor?: number;
 }

@@ -12,6 +12,10 @@ import type {
   ExportRecord,
   IdempotencyDecision,
   LeaseRequest,
+  LogStreamChange,
+  LogStreamCondition,
+  LogStreamQuery,
+  LogStreamRecord,
   SchemaPageQuery,
 } from '@auditkit/core/store';
 import { runStoreConformance } from '@auditkit/core/testing';
@@ -86,6 +90,21 @@ class ForwardingStore implements AuditStore {
   }
   listRetention() {
     return this.#inner.listRetention();
+  }
+  insertLogStream(record: LogStreamRecord) {
+    return this.#inner.insertLogStream(record);
+  }
+  getLogStream(id: string) {
+    return this.#inner.getLogStream(id);
+  }
+  listLogStreams(query: LogStreamQuery) {
+    return this.#inner.listLogStreams(query);
+  }
+  updateLogStream(id: string, change: LogStreamChange, when?: LogStreamCondition) {
+    return this.#inner.updateLogStream(id, change, when);
+  }
+  deleteLogStream(id: string) {
+    return this.#inner.deleteLogStream(id);
   }
 }
 

@@ -32,7 +32,18 @@ export interface CallerTransaction {
 
 type DataMethods = Omit<
   AuditStore,
-  'name' | 'capabilities' | 'open' | 'close' | 'withTransaction' | 'acquireLease' | 'releaseLease'
+  | 'name'
+  | 'capabilities'
+  | 'open'
+  | 'close'
+  | 'withTransaction'
+  | 'acquireLease'
+  | 'releaseLease'
+  | 'insertLogStream'
+  | 'getLogStream'
+  | 'listLogStreams'
+  | 'updateLogStream'
+  | 'deleteLogStream'
 >;
 
 const queues = new WeakMap<object, Promise<unknown>>();

@@ -23,6 +23,7 @@ export interface KyselyMigratorProps<Database> {
   migrationLockTableName: string;
   migrationTableSchema?: string;
   disableTransactions?: boolean;
+  allowUnorderedMigrations?: boolean;
 }
 
 /** The slice of kysely's `Migrator` AuditKit uses. */

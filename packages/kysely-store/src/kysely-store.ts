@@ -17,6 +17,7 @@ import type { SqlDialectTraits } from './dialect-traits.js';
 import { eventColumnsInserter } from './event-insert.js';
 import { columnsToEvent, eventToColumns } from './event-rows.js';
 import { sqlLeases } from './leases.js';
+import { sqlLogStreams } from './log-streams.js';
 import { ConflictRollback, ownTransactionWriter, type RowWriter, savepointWriter } from './row-writers.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
 
@@ -66,9 +67,10 @@ export function kyselyStore<TransactionHandle = unknown>(
   config: KyselyStoreConfig<TransactionHandle>,
 ): AuditStore<TransactionHandle> {
   const { db, traits, bindTransaction } = config;
-  // Leases always run on AuditKit's own connections, also for a store bound to the caller's
-  // transaction: a grant must be visible to other processes at once, not when the caller commits.
-  const leases = sqlLeases(db, traits);
+  // Leases (and log streams, whose cursors are fenced by leases) always run on AuditKit's own
+  // connections, also for a store bound to the caller's transaction: a grant must be visible to
+  // other processes at once, not when the caller commits.
+  const leases = { ...sqlLeases(db, traits), ...sqlLogStreams(db, traits) };
   const store: AuditStore<TransactionHandle> = {
     ...storeOn(db, traits, ownTransactionWriter(db)),
     ...leases,
@@ -100,7 +102,18 @@ function storeOn(
   writer: RowWriter,
 ): Omit<
   AuditStore,
-  'name' | 'capabilities' | 'open' | 'close' | 'withTransaction' | 'acquireLease' | 'releaseLease'
+  | 'name'
+  | 'capabilities'
+  | 'open'
+  | 'close'
+  | 'withTransaction'
+  | 'acquireLease'
+  | 'releaseLease'
+  | 'insertLogStream'
+  | 'getLogStream'
+  | 'listLogStreams'
+  | 'updateLogStream'
+  | 'deleteLogStream'
 > {
   const insertColumns = eventColumnsInserter();
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);

@@ -215,6 +215,32 @@ export function sqlMigrations(schema: SqlSchemaTraits): Record<string, SchemaMig
           .execute();
       },
     },
+    '0007_log_streams': {
+      // Log streams (AuditStore.insertLogStream …): configuration every instance reads, and the
+      // durable cursor of delivery, moved only by conditional updates (fencing token, cursor).
+      async up(db: AnyKysely) {
+        await db.schema
+          .createTable('auditkit_log_streams')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('organization_id', 'text', (column) => column.notNull())
+          .addColumn('type', 'text', (column) => column.notNull())
+          // Text, not JSON: handed back verbatim.
+          .addColumn('destination', 'text', (column) => column.notNull())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('cursor', schema.countType, (column) => column.notNull())
+          .addColumn('delivery_token', schema.countType, (column) => column.notNull())
+          .addColumn('last_synced_at', schema.timeType)
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', schema.timeType, (column) => column.notNull())
+          .addColumn('updated_at', schema.timeType, (column) => column.notNull())
+          .execute();
+        await db.schema
+          .createIndex('auditkit_log_streams_org')
+          .on('auditkit_log_streams')
+          .columns(['organization_id', 'created_at', 'id'])
+          .execute();
+      },
+    },
   };
 }
 
@@ -238,6 +264,10 @@ export async function migrateToLatest<Database>(
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'auditkit_migration',
     migrationLockTableName: 'auditkit_migration_lock',
+    // Migration names are reserved per feature (0003 leases … 0007 log streams) and land on main
+    // in any order: a database that already ran a later-numbered one must still run an earlier
+    // one that lands afterwards (each adds its own tables; none depends on a later one).
+    allowUnorderedMigrations: true,
     ...options,
   });
   const { error } = await migrator.migrateToLatest();

@@ -8,6 +8,7 @@ export interface AuditDatabase {
   auditkit_exports: ExportsTable;
   auditkit_retention: RetentionTable;
   auditkit_leases: LeasesTable;
+  auditkit_log_streams: LogStreamsTable;
 }
 
 export interface EventsTable {
@@ -63,4 +64,20 @@ export interface LeasesTable {
   /** int8 on Postgres, which pg returns as a string. */
   token: number | string;
   expires_at: unknown;
+}
+
+/** Added by migration 0007: one row per log stream. */
+export interface LogStreamsTable {
+  id: string;
+  organization_id: string;
+  type: string;
+  destination: string;
+  state: string;
+  /** int8 on Postgres, which pg returns as a string. */
+  cursor: number | string;
+  delivery_token: number | string;
+  last_synced_at: unknown;
+  last_error: string | null;
+  created_at: unknown;
+  updated_at: unknown;
 }

@@ -13,6 +13,7 @@ import { insertFactCases } from './insert-fact-cases.js';
 import { isolationCases } from './isolation-cases.js';
 import { keyNamespaceCases } from './key-namespace-cases.js';
 import { leaseCases } from './lease-cases.js';
+import { logStreamCases } from './log-stream-cases.js';
 import { malformedRequestCases } from './malformed-request-cases.js';
 import { patternCases } from './pattern-cases.js';
 import { persistenceCases } from './persistence-cases.js';
@@ -117,6 +118,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     exportSafetyCases(context);
     retentionCases(context);
     leaseCases(context);
+    logStreamCases(context);
     hostileCases(context);
     isolationCases(context);
     malformedRequestCases(context);

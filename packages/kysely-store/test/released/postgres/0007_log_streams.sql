@@ -1,0 +1,2 @@
+create table "auditkit_log_streams" ("id" text primary key, "organization_id" text not null, "type" text not null, "destination" text not null, "state" text not null, "cursor" bigint not null, "delivery_token" bigint not null, "last_synced_at" timestamptz, "last_error" text, "created_at" timestamptz not null, "updated_at" timestamptz not null);
+create index "auditkit_log_streams_org" on "auditkit_log_streams" ("organization_id", "created_at", "id");

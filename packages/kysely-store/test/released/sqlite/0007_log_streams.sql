@@ -1,0 +1,2 @@
+create table "auditkit_log_streams" ("id" text primary key, "organization_id" text not null, "type" text not null, "destination" text not null, "state" text not null, "cursor" integer not null, "delivery_token" integer not null, "last_synced_at" integer, "last_error" text, "created_at" integer not null, "updated_at" integer not null);
+create index "auditkit_log_streams_org" on "auditkit_log_streams" ("organization_id", "created_at", "id");
