@@ -1,5 +1,5 @@
 import type { EventRow, EventWriteFact, IdempotencyDecision, InsertEventsResult } from '@auditkit/core/store';
-import type { Collection, Filter, WithId } from 'mongodb';
+import type { ClientSession, Collection, Filter, WithId } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import { fromEventDocument, type KeyDocument, toEventDocument, toKeyDocument } from './mongo-documents.js';
 import { insertSkippingDuplicates } from './mongo-duplicates.js';
@@ -109,15 +109,95 @@ async function attemptInsert(
   }
   return outcome;
 }
+/**
+ * Stores a batch of events inside the caller's MongoDB transaction (`session`), where a write
+ * error — a duplicate key included — aborts the whole transaction: a replay or a conflict must be
+ * found by reading, never by letting an insert fail.
+ *
+ * 1. read the key documents of the rows, and the events of those found, in the transaction
+ *    (which sees what it wrote itself and what was committed before it started);
+ * 2. hand core the facts — a row whose key is free will be inserted by this call, the others are
+ *    replays of what is stored — and act on its decision: on a conflict nothing has been written,
+ *    so the caller's transaction goes on untouched;
+ * 3. otherwise insert the free keys and their events (and claim and write the missing event of a
+ *    replayed key, as outside a transaction), all in the transaction.
+ *
+ * The unique `_id` of the key documents still decides: a key written meanwhile by another writer
+ * (committed after this transaction's snapshot, or still uncommitted) makes the insert fail with
+ * a write conflict (or a duplicate key), which aborts the caller's transaction and rejects this
+ * call. The server labels a write conflict `TransientTransactionError`; the application retries
+ * its transaction (the driver's `session.withTransaction` does when the error reaches it), and
+ * the retry reads the winner's key: a replay or a conflict.
+ */
+export async function insertEventRowsInTransaction(
+  { keys, events }: MongoCollections,
+  rows: readonly EventRow[],
+  decide: IdempotencyDecision,
+  session: ClientSession,
+): Promise<InsertEventsResult> {
+  const wanted = rows.map(toKeyDocument);
+  const existing = await findByIds(
+    keys,
+    wanted.map((key) => key._id),
+    session,
+  );
+  const slots = rows.map((row, index): Slot => {
+    const mine = wanted[index] as KeyDocument;
+    const found = existing.get(mine._id);
+    return found ? { row, key: found, own: false } : { row, key: mine, own: true };
+  });
+  const replays = slots.filter((slot) => !slot.own);
+  const stored = await findByIds(
+    events,
+    replays.map((slot) => slot.key.event_id),
+    session,
+  );
+  const facts = slots.map(({ row, key, own }): EventWriteFact => {
+    if (own) return { inserted: true };
+    const event = fromEventDocument(stored.get(key.event_id) ?? toEventDocument(row, key));
+    return { inserted: false, stored: { fingerprint: key.fingerprint, event } };
+  });
+  // `decide` is pure: asking it before the writes, which commit (or not) only with the caller's
+  // transaction, lets a conflict leave nothing to undo.
+  const outcome = decide(facts);
+  if (outcome.status === 'conflict') return outcome;
+
+  const own = slots.filter((slot) => slot.own);
+  if (own.length > 0) {
+    await keys.insertMany(
+      own.map((slot) => slot.key),
+      { session },
+    );
+  }
+  const orphans = replays.filter((slot) => !stored.has(slot.key.event_id));
+  if (orphans.length > 0) {
+    const { matchedCount } = await keys.updateMany(
+      {
+        ...byIds(orphans.map((slot) => slot.key._id)),
+        event_id: { $in: orphans.map((slot) => slot.key.event_id) },
+      },
+      { $set: { claimed: true } },
+      { session },
+    );
+    // The transaction read these keys a moment ago; a transaction sees no change by others.
+    if (matchedCount !== orphans.length)
+      throw new Error('idempotency keys read in the transaction changed under it');
+  }
+  const written = [...own, ...orphans].map((slot) => toEventDocument(slot.row, slot.key));
+  if (written.length > 0) await events.insertMany(written, { session });
+  return outcome;
+}
+
 /** The documents of `ids` that exist, by `_id`. */
 async function findByIds<T extends { _id: string }>(
   collection: Collection<T>,
   ids: readonly string[],
+  session?: ClientSession,
 ): Promise<Map<string, WithId<T>>> {
   const found = new Map<string, WithId<T>>();
   if (ids.length === 0) return found;
   // Replays are rare and read by `_id` alone; on a sharded cluster every shard answers them.
-  const documents = await collection.find(byIds(ids) as Filter<T>).toArray();
+  const documents = await collection.find(byIds(ids) as Filter<T>, { session }).toArray();
   for (const document of documents) found.set(document._id, document);
   return found;
 }

@@ -6,7 +6,7 @@ import type {
   EventSummary,
   EventSummaryQuery,
 } from '@auditkit/core/store';
-import type { Filter } from 'mongodb';
+import type { ClientSession, Filter } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import { type EventDocument, fromEventDocument, keyId } from './mongo-documents.js';
 import { byIds } from './mongo-id-filter.js';
@@ -41,10 +41,11 @@ export function eventPageFilter(query: EventPageQuery): Filter<EventDocument> {
 export async function findEventPage(
   events: MongoCollections['events'],
   query: EventPageQuery,
+  session?: ClientSession,
 ): Promise<AuditLogEvent[]> {
   const direction = query.order === 'asc' ? 1 : -1;
   const documents = await events
-    .find(eventPageFilter(query))
+    .find(eventPageFilter(query), { session })
     .sort({ occurred_at: direction, _id: direction })
     .limit(query.limit)
     .toArray();
@@ -107,23 +108,30 @@ export async function deleteEventsBefore(
   organizationId: string,
   before: Date,
   limit: number,
+  session?: ClientSession,
 ): Promise<number> {
   const expired = await events
     .find(
       { organization_id: organizationId, occurred_at: { $lt: before } },
-      { projection: { _id: 1, idempotency_key: 1 } },
+      { projection: { _id: 1, idempotency_key: 1 }, session },
     )
     .sort({ occurred_at: 1, _id: 1 })
     .limit(limit)
     .toArray();
   if (expired.length === 0) return 0;
   const ids = expired.map((event) => event._id);
-  await keys.deleteMany({
-    ...byIds(expired.map((event) => keyId(organizationId, event.idempotency_key))),
-    // A key released and reserved again since the read stands for a newer event: keep it.
-    event_id: { $in: ids },
-  });
-  const { deletedCount } = await events.deleteMany({ organization_id: organizationId, _id: { $in: ids } });
+  await keys.deleteMany(
+    {
+      ...byIds(expired.map((event) => keyId(organizationId, event.idempotency_key))),
+      // A key released and reserved again since the read stands for a newer event: keep it.
+      event_id: { $in: ids },
+    },
+    { session },
+  );
+  const { deletedCount } = await events.deleteMany(
+    { organization_id: organizationId, _id: { $in: ids } },
+    { session },
+  );
   return deletedCount;
 }
 
@@ -139,35 +147,43 @@ interface SummaryGroup {
 export async function summarizeEvents(
   events: MongoCollections['events'],
   { organizationId, before }: EventSummaryQuery,
+  session?: ClientSession,
 ): Promise<EventSummary[]> {
   const match: Filter<EventDocument> = {};
   if (organizationId !== undefined) match.organization_id = organizationId;
   if (before !== undefined) match.occurred_at = { $lt: before };
   const groups = await events
-    .aggregate<SummaryGroup>([
-      { $match: match },
-      { $group: { _id: { organization_id: '$organization_id', action: '$action' }, count: { $sum: 1 } } },
-    ])
+    .aggregate<SummaryGroup>(
+      [
+        { $match: match },
+        { $group: { _id: { organization_id: '$organization_id', action: '$action' }, count: { $sum: 1 } } },
+      ],
+      { session },
+    )
     .toArray();
   const end = async (filter: Filter<EventDocument>, direction: 1 | -1): Promise<Date> => {
     const [edge] = await events
-      .find(filter, { projection: { occurred_at: 1 } })
+      .find(filter, { projection: { occurred_at: 1 }, session })
       .sort({ occurred_at: direction })
       .limit(1)
       .toArray();
     if (!edge) throw new Error('a counted group has no event: it was deleted while being summarized');
     return edge.occurred_at;
   };
-  return Promise.all(
-    groups.map(async ({ _id, count }) => {
-      const filter = { ...match, organization_id: _id.organization_id, action: _id.action };
-      return {
-        organizationId: _id.organization_id,
-        action: _id.action,
-        count,
-        oldest: await end(filter, 1),
-        newest: await end(filter, -1),
-      };
-    }),
-  );
+  const summarize = async ({ _id, count }: SummaryGroup): Promise<EventSummary> => {
+    const filter = { ...match, organization_id: _id.organization_id, action: _id.action };
+    return {
+      organizationId: _id.organization_id,
+      action: _id.action,
+      count,
+      oldest: await end(filter, 1),
+      newest: await end(filter, -1),
+    };
+  };
+  // In the caller's transaction the reads go one after another: a transaction's commands are
+  // never sent concurrently (the first one starts it).
+  if (session === undefined) return Promise.all(groups.map(summarize));
+  const summaries: EventSummary[] = [];
+  for (const group of groups) summaries.push(await summarize(group));
+  return summaries;
 }

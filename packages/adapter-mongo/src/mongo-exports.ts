@@ -1,22 +1,35 @@
 import type { ExportRecord } from '@auditkit/core/store';
+import type { ClientSession } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import { fromExportDocument, toExportDocument } from './mongo-documents.js';
 
 type Exports = MongoCollections['exports'];
 
 /** Stores a new export record; the `_id` (the export id) rejects a second one. */
-export async function insertExport(exports: Exports, record: ExportRecord): Promise<void> {
-  await exports.insertOne(toExportDocument(record));
+export async function insertExport(
+  exports: Exports,
+  record: ExportRecord,
+  session?: ClientSession,
+): Promise<void> {
+  await exports.insertOne(toExportDocument(record), { session });
 }
 
 /** Replaces the record: fields an update clears (a path, an error) must disappear, not linger. */
-export async function updateExport(exports: Exports, record: ExportRecord): Promise<void> {
+export async function updateExport(
+  exports: Exports,
+  record: ExportRecord,
+  session?: ClientSession,
+): Promise<void> {
   const { _id, ...fields } = toExportDocument(record);
-  await exports.replaceOne({ _id }, fields);
+  await exports.replaceOne({ _id }, fields, { session });
 }
 
-export async function getExport(exports: Exports, id: string): Promise<ExportRecord | undefined> {
-  const document = await exports.findOne({ _id: id });
+export async function getExport(
+  exports: Exports,
+  id: string,
+  session?: ClientSession,
+): Promise<ExportRecord | undefined> {
+  const document = await exports.findOne({ _id: id }, { session });
   return document ? fromExportDocument(document) : undefined;
 }
 

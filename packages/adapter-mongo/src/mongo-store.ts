@@ -28,7 +28,9 @@ import { mongoLogStreams } from './mongo-log-streams.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
 import {
+  acceptSession,
   type MongoTransactionHandle,
+  sessionMethods,
   transactionsUnsupported,
   whyNoTransactions,
 } from './mongo-transactions.js';
@@ -114,6 +116,10 @@ export const DEFAULT_COLLECTION_PREFIX = 'auditkit_';
  * MongoDB-compatible servers such as FerretDB all work. Indexes are created when the audit log
  * opens, safely from several processes at once.
  *
+ * On a replica set or a sharded cluster, `auditLog.withTransaction(session)` writes and reads
+ * through the application's `ClientSession` inside its transaction (see the README, "The
+ * application's transactions"); elsewhere it is refused with `transactions_unsupported`.
+ *
  * @example
  * ```ts
  * import { createAuditLog } from '@auditkit/core';
@@ -127,7 +133,37 @@ export const DEFAULT_COLLECTION_PREFIX = 'auditkit_';
  * ```
  */
 export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransactionHandle> {
+  return createMongoStore(options, {});
+}
+
+/**
+ * Switches for this package's own tests, never exported from its entry: FerretDB has sessions but
+ * no transactions, so the tests that prove every command of a bound store carries the session
+ * bind past the capability check, and (as a FerretDB command inside a transaction fails) outside
+ * a transaction.
+ */
+export interface MongoStoreTestSwitches {
+  /** Bind to a session although the server has no transactions. */
+  ignoreServerCapability?: boolean;
+  /** Let the bound store's calls run on a session that is not inside a transaction. */
+  allowOutsideTransaction?: boolean;
+}
+
+/**
+ * {@link mongoStore} with test switches; internal to the package.
+ *
+ * @example
+ * ```ts
+ * const store = createMongoStore({ client, dbName: 'audit' }, { ignoreServerCapability: true });
+ * ```
+ */
+export function createMongoStore(
+  options: MongoStoreOptions,
+  switches: MongoStoreTestSwitches,
+): AuditStore<MongoTransactionHandle> {
   checkOptions('mongoStore', options, MONGO_STORE_OPTIONS);
+  const checkCapability = switches.ignoreServerCapability !== true;
+  const requireTransaction = switches.allowOutsideTransaction !== true;
   const prefix = options.collectionPrefix ?? DEFAULT_COLLECTION_PREFIX;
   const connection: MongoConnection =
     options.client === undefined
@@ -136,14 +172,16 @@ export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransact
   let collections: MongoCollections | undefined;
   let database: Db | undefined;
   let noTransactions: string | undefined;
+  // Learnt from the server at open: the conformance suite and applications read it afterwards.
+  const capabilities = { persistent: true, transactions: false };
   const opened = (): MongoCollections => {
     if (!collections) throw new Error('the MongoDB store is not open: open() it (createAuditLog does) first');
     return collections;
   };
 
-  return {
+  const store: AuditStore<MongoTransactionHandle> = {
     name: 'mongo',
-    capabilities: { persistent: true, transactions: false },
+    capabilities,
 
     async open() {
       try {
@@ -152,6 +190,7 @@ export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransact
         await ensureIndexes(candidate);
         await fillExportOrganizations(candidate.exports);
         noTransactions = await whyNoTransactions(db);
+        capabilities.transactions = noTransactions === undefined;
         database = db;
         collections = candidate;
       } catch (error) {
@@ -197,10 +236,32 @@ export function mongoStore(options: MongoStoreOptions): AuditStore<MongoTransact
 
     ...mongoLogStreams(() => opened().logStreams),
 
-    withTransaction() {
-      throw transactionsUnsupported(noTransactions);
+    withTransaction(handle) {
+      if (checkCapability && (database === undefined || noTransactions !== undefined)) {
+        throw transactionsUnsupported(database === undefined ? undefined : noTransactions);
+      }
+      if (!database) throw transactionsUnsupported(undefined);
+      const session = acceptSession(handle, database);
+      return {
+        ...sessionMethods(opened(), session, { requireTransaction }),
+        // Leases (and log streams, whose cursors leases fence) stay on AuditKit's own client, as
+        // on SQL: a grant must be seen by other processes at once, not when (or if) the
+        // application's transaction commits.
+        acquireLease: (request) => store.acquireLease(request),
+        releaseLease: (name, holder) => store.releaseLease(name, holder),
+        insertLogStream: (record) => store.insertLogStream(record),
+        getLogStream: (id) => store.getLogStream(id),
+        listLogStreams: (query) => store.listLogStreams(query),
+        updateLogStream: (id, change, when) => store.updateLogStream(id, change, when),
+        deleteLogStream: (id) => store.deleteLogStream(id),
+        name: 'mongo',
+        capabilities: { persistent: true, transactions: true },
+        open: async () => {},
+        close: async () => {},
+      };
     },
   };
+  return store;
 }
 
 /** What {@link MongoStoreOptions} may hold, checked when `mongoStore` is called. */

@@ -11,6 +11,11 @@ declare module 'vitest' {
     mongoUrl: string;
     /** `true` when the server is FerretDB, which answers most queries by scanning (see the README). */
     mongoIsFerretDB: boolean;
+    /**
+     * `true` when the server has multi-document transactions (a replica set or a sharded cluster
+     * with sessions, never FerretDB 1.x): the caller-transaction conformance cases run on it.
+     */
+    mongoHasTransactions: boolean;
   }
 }
 
@@ -35,12 +40,19 @@ async function start(): Promise<MongoServer> {
   }
 }
 
-/** Whether the server is FerretDB; fails with directions when the server does not answer. */
-async function probe(url: string): Promise<boolean> {
+/**
+ * Whether the server is FerretDB, and whether it has transactions (the adapter's own rule, read
+ * from `hello`); fails with directions when the server does not answer.
+ */
+async function probe(url: string): Promise<{ ferretDB: boolean; transactions: boolean }> {
   const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000 });
   try {
     const info = await client.db('admin').command({ buildInfo: 1 });
-    return 'ferretdbVersion' in info;
+    const ferretDB = 'ferretdbVersion' in info;
+    const hello = await client.db('admin').command({ hello: 1 });
+    const replicated = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
+    const sessions = typeof hello.logicalSessionTimeoutMinutes === 'number';
+    return { ferretDB, transactions: !ferretDB && replicated && sessions };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`The MongoDB server at ${url} does not answer: ${reason}\n${HOW_TO}`, { cause: error });
@@ -52,7 +64,9 @@ async function probe(url: string): Promise<boolean> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await start();
   try {
-    project.provide('mongoIsFerretDB', await probe(server.url));
+    const found = await probe(server.url);
+    project.provide('mongoIsFerretDB', found.ferretDB);
+    project.provide('mongoHasTransactions', found.transactions);
   } catch (error) {
     await server.stop();
     throw error;

@@ -1,6 +1,7 @@
 import { mongoStore } from '@auditkit/adapter-mongo';
 import { runStoreConformance } from '@auditkit/core/testing';
-import { describe, inject } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { afterAll, describe, inject } from 'vitest';
 import { useTestDatabases } from './test-databases.js';
 
 const databases = useTestDatabases();
@@ -17,3 +18,38 @@ describe('mongo store on its own client', () => {
     reopenStore: () => mongoStore({ url: databases.url, dbName: databases.last(), clientOptions }),
   });
 });
+
+// A server with transactions (MONGODB_URL naming a replica set or a sharded cluster): the whole
+// suite again on the application's client, whose sessions `withTransaction` takes, with the
+// caller-transaction cases. Without transactions (FerretDB, a standalone server) the first suite's
+// case checks the refusal instead, and mongo-session-binding.test.ts proves that a bound store
+// sends every command on the session.
+if (inject('mongoHasTransactions')) {
+  describe('mongo store on the application’s client, with its transactions', () => {
+    const client = new MongoClient(databases.url);
+    afterAll(() => client.close());
+    runStoreConformance({
+      makeStore: () => mongoStore({ client, dbName: databases.next() }),
+      reopenStore: () => mongoStore({ client, dbName: databases.last() }),
+      async beginTransaction() {
+        const session = client.startSession();
+        session.startTransaction();
+        const notes = client.db(databases.last()).collection<{ marker: string }>('app_notes');
+        return {
+          handle: session,
+          writeAppRow: async (marker) => {
+            await notes.insertOne({ marker }, { session });
+          },
+          commit: async () => {
+            await session.commitTransaction();
+            await session.endSession();
+          },
+          rollback: async () => {
+            await session.abortTransaction();
+            await session.endSession();
+          },
+        };
+      },
+    });
+  });
+}

@@ -181,7 +181,11 @@ export interface AuditStore<TransactionHandle = unknown> {
    * The bound store MUST NOT begin, commit or roll back the caller's transaction (a nested
    * `BEGIN` is an error or an implicit commit on most databases). A statement that fails or is
    * undone (a replay, a conflict, a storage error) MUST leave the caller's transaction usable —
-   * on SQL, each write runs inside its own savepoint. Calls through stores bound to the same
+   * on SQL, each write runs inside its own savepoint. Where the database aborts the whole
+   * transaction on any failed write (MongoDB), replays and conflicts MUST be found by reading in
+   * the transaction before writing, so that they write nothing that can fail; the unique index
+   * still decides a race, and the write conflict a concurrent writer causes aborts the caller's
+   * transaction by the database's own rule (the application retries it). Calls through stores bound to the same
    * transaction MUST NOT interleave their statements. A handle the store does not accept, or
    * one that is not inside a transaction, MUST be refused with an `AuditKitError`
    * (`invalid_request`), and a database that has no transactions with `transactions_unsupported`:
