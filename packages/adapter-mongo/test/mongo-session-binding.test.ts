@@ -211,6 +211,55 @@ describe('a store bound to a ClientSession', () => {
     });
   });
 
+  it('finds replays and conflicts by reading in the session: they send no write that could fail and abort the transaction', async () => {
+    const bound = store.withTransaction?.(session) as AuditStore;
+    const stored = eventRow('taken', 'fp-taken');
+    expect(await insertRows(bound, [stored])).toMatchObject({ status: 'stored' });
+    const raw = rawCollections(client, dbName);
+    const before = { keys: await raw.keys.countDocuments({}), events: await raw.events.countDocuments({}) };
+
+    const replay = await commandsOf(() => insertRows(bound, [eventRow('taken', 'fp-taken')]));
+    expect(replay.result).toMatchObject({
+      status: 'stored',
+      events: [{ replayed: true, event: { id: stored.id } }],
+    });
+    const conflict = await commandsOf(() => insertRows(bound, [eventRow('taken', 'fp-other')]));
+    expect(conflict.result).toMatchObject({ status: 'conflict' });
+    // A batch whose first row is new and second conflicts: the new row is not written either.
+    const batch = await commandsOf(() =>
+      insertRows(bound, [eventRow('new-in-conflicting-batch', 'fp-new'), eventRow('taken', 'fp-other')]),
+    );
+    expect(batch.result).toMatchObject({ status: 'conflict' });
+    for (const { commands } of [replay, conflict, batch]) {
+      expect(commands.map((command) => command.name).filter((name) => name !== 'find')).toEqual([]);
+      expect(commands.filter((command) => command.lsid !== sessionId())).toEqual([]);
+    }
+    expect({ keys: await raw.keys.countDocuments({}), events: await raw.events.countDocuments({}) }).toEqual(
+      before,
+    );
+
+    // A key written earlier through the session is a replay of that write.
+    const again = await insertRows(bound, [eventRow('taken', 'fp-taken')]);
+    expect(again).toMatchObject({ status: 'stored' });
+    const [event] = await bound.findEvents({ organizationId: ORG_A, order: 'asc', limit: 10 });
+    expect(event?.id).toBe(stored.id);
+  });
+
+  it('runs concurrent calls on one session one after another: ten calls with one new key store it once', async () => {
+    const bound = store.withTransaction?.(session) as AuditStore;
+    // Unserialized, every call would read the key as free and all but one insert would fail
+    // (inside a transaction: abort it).
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () => insertRows(bound, [eventRow('same-new-key', 'fp-same')])),
+    );
+    const replayed = outcomes.map((outcome) =>
+      outcome.status === 'stored' ? outcome.events[0]?.replayed : 'conflict',
+    );
+    expect(replayed.filter((value) => value === false)).toHaveLength(1);
+    expect(replayed.filter((value) => value === true)).toHaveLength(9);
+    expect(await rawCollections(client, dbName).events.countDocuments({})).toBe(1);
+  });
+
   it('runs createEvent, createEvents, listEvents and exportEvents of the bound audit log on the session', async () => {
     const auditLog = await createAuditLog({ store });
     try {
