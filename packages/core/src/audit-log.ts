@@ -21,6 +21,20 @@ import {
 import { guardStore } from './guarded-store.js';
 import { DEFAULT_EVENT_LIMITS, type EventLimits } from './limits.js';
 import {
+  DEFAULT_LOG_STREAM_SETTINGS,
+  LogStreamDelivery,
+  type LogStreamSettings,
+} from './log-streams/delivery.js';
+import {
+  type CreatedLogStream,
+  type CreateLogStreamInput,
+  type ListLogStreamsOptions,
+  type LogStream,
+  LogStreams,
+  type ReplayLogStreamOptions,
+  type SequenceReader,
+} from './log-streams/streams.js';
+import {
   checkOptions,
   hasMethods,
   isNonEmptyString,
@@ -60,6 +74,13 @@ export interface CreateAuditLogOptions<TransactionHandle = unknown> {
   exportPageSize?: number;
   /** The clock, for tests. Default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * Log stream delivery from this process: `deliver: true` makes it deliver the streams whose
+   * lease it wins (one process per stream at a time); `functions` and `storages` are the named
+   * function and storage destinations it can reach; timings and batch size (see
+   * {@link LogStreamSettings}).
+   */
+  logStreams?: Partial<LogStreamSettings>;
 }
 
 const positiveInteger = { expected: 'a positive integer', accepts: isPositiveInteger };
@@ -98,6 +119,31 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
     },
     exportPageSize: positiveInteger,
     now: { expected: 'a function returning a Date', accepts: isFunction },
+    logStreams: {
+      expected: 'an object of log stream settings',
+      accepts: isObject,
+      fields: {
+        options: {
+          deliver: { expected: 'a boolean', accepts: (value) => typeof value === 'boolean' },
+          functions: {
+            expected: 'an object of functions',
+            accepts: (value) => isObject(value) && Object.values(value as object).every(isFunction),
+          },
+          storages: {
+            expected: 'an object of storages (each with write())',
+            accepts: (value) => isObject(value) && Object.values(value as object).every(hasMethods('write')),
+          },
+          batchSize: positiveInteger,
+          pollIntervalMs: positiveInteger,
+          leaseTtlMs: positiveInteger,
+          requestTimeoutMs: positiveInteger,
+          initialBackoffMs: positiveInteger,
+          maxBackoffMs: positiveInteger,
+          maxRetryAfterMs: positiveInteger,
+          onError: { expected: 'a function', accepts: isFunction },
+        },
+      },
+    },
   },
   required: ['store'],
 };
@@ -301,6 +347,78 @@ export interface AuditLog<TransactionHandle = unknown> {
    */
   summarizeEvents(options?: SummarizeEventsOptions): Promise<EventSummary[]>;
   /**
+   * Adds a log stream: every event of the organization, in commit order, delivered at least once
+   * to the destination by a process created with `logStreams: { deliver: true }`. From the
+   * events committed from now on (default), or `startAt: 'beginning'` for every stored event.
+   * For a webhook without a `secret`, one is generated and returned once, as `signingSecret`.
+   *
+   * @example
+   * ```ts
+   * const stream = await auditLog.createLogStream({
+   *   organizationId: 'org_123',
+   *   destination: { type: 'webhook', url: 'https://siem.example.com/auditkit' },
+   * });
+   * saveSecret(stream.signingSecret);
+   * ```
+   */
+  createLogStream(input: CreateLogStreamInput): Promise<CreatedLogStream>;
+  /**
+   * A log stream with its state and lag; rejects with `not_found` for an unknown id.
+   *
+   * @example
+   * ```ts
+   * const { state, lag, lastSyncedAt, lastError } = await auditLog.getLogStream(id);
+   * ```
+   */
+  getLogStream(id: string): Promise<LogStream>;
+  /**
+   * Every log stream (of one organization), oldest first; secrets cut.
+   *
+   * @example
+   * ```ts
+   * const { data } = await auditLog.listLogStreams({ organizationId: 'org_123' });
+   * ```
+   */
+  listLogStreams(options?: ListLogStreamsOptions): Promise<{ object: 'list'; data: LogStream[] }>;
+  /**
+   * Stops delivering the stream (after the batch in flight) until it is resumed; events keep
+   * accumulating and are delivered then.
+   *
+   * @example
+   * ```ts
+   * await auditLog.pauseLogStream(id);
+   * ```
+   */
+  pauseLogStream(id: string): Promise<LogStream>;
+  /**
+   * Delivers a `paused` or `failing` stream again, from its cursor (nothing was lost).
+   *
+   * @example
+   * ```ts
+   * await auditLog.resumeLogStream(id); // after fixing the token the destination refused
+   * ```
+   */
+  resumeLogStream(id: string): Promise<LogStream>;
+  /**
+   * Deletes the stream; delivery stops. Rejects with `not_found` for an unknown id.
+   *
+   * @example
+   * ```ts
+   * await auditLog.deleteLogStream(id);
+   * ```
+   */
+  deleteLogStream(id: string): Promise<void>;
+  /**
+   * Moves the stream's cursor back (or forward) so delivery continues from a position
+   * (inclusive) or from the first event received at or after a time: events are delivered again.
+   *
+   * @example
+   * ```ts
+   * await auditLog.replayLogStream(id, { fromPosition: 1 });
+   * ```
+   */
+  replayLogStream(id: string, options: ReplayLogStreamOptions): Promise<LogStream>;
+  /**
    * Refuses every later call (`AuditKitError` code `closed`), waits for the calls already running
    * and for this process's running exports to finish, then closes the store (and only what
    * AuditKit opened: a pool, client or database the application passed stays open). Calling it
@@ -395,6 +513,30 @@ export async function createAuditLog<TransactionHandle = unknown>(
     now,
   );
 
+  const sequence = (): SequenceReader => {
+    // TODO(sequence): the guarded store carries readSequencedEvents once the sequence contract lands.
+    const guarded = store as Partial<SequenceReader>;
+    const reader =
+      typeof guarded.readSequencedEvents === 'function'
+        ? guarded
+        : (options.store as Partial<SequenceReader>);
+    if (typeof reader.readSequencedEvents !== 'function' || typeof reader.getSequenceHead !== 'function') {
+      throw new AuditKitError(
+        'invalid_request',
+        `Log streams need the commit-ordered sequence (readSequencedEvents), which the ${store.name} store does not have`,
+      );
+    }
+    return reader as SequenceReader;
+  };
+  const streams = new LogStreams(store, sequence, now);
+  const delivery = new LogStreamDelivery(
+    store,
+    sequence,
+    { ...DEFAULT_LOG_STREAM_SETTINGS, ...options.logStreams },
+    now,
+  );
+  if (options.logStreams?.deliver) delivery.start();
+
   // Every call goes through the gate, so close() can wait for what runs and refuse what comes.
   const gate = new ClosingGate();
   let closing: Promise<void> | undefined;
@@ -425,10 +567,19 @@ export async function createAuditLog<TransactionHandle = unknown>(
       gate.run('purgeExpiredEvents', () => purgeExpiredEvents(store, purgeOptions)),
     summarizeEvents: (summaryOptions) =>
       gate.run('summarizeEvents', () => summarizeEvents(store, summaryOptions)),
+    createLogStream: (input) => gate.run('createLogStream', () => streams.create(input)),
+    getLogStream: (id) => gate.run('getLogStream', () => streams.get(id)),
+    listLogStreams: (listOptions) => gate.run('listLogStreams', () => streams.list(listOptions)),
+    pauseLogStream: (id) => gate.run('pauseLogStream', () => streams.pause(id)),
+    resumeLogStream: (id) => gate.run('resumeLogStream', () => streams.resume(id)),
+    deleteLogStream: (id) => gate.run('deleteLogStream', () => streams.delete(id)),
+    replayLogStream: (id, replayOptions) =>
+      gate.run('replayLogStream', () => streams.replay(id, replayOptions)),
     close() {
       closing ??= (async () => {
         // In this order: a createExport admitted before close() registers its job before the
         // jobs are awaited, and the store closes only when nothing uses it any more.
+        await delivery.close();
         await gate.close();
         await jobs.settle();
         await store.close();

@@ -29,3 +29,8 @@ export function newEventId(now: number = Date.now()): string {
 export function newExportId(now: number = Date.now()): string {
   return `audit_log_export_${nextUlid(now)}`;
 }
+
+/** A new time-ordered log stream id, `log_stream_<ULID>`. */
+export function newLogStreamId(now: number = Date.now()): string {
+  return `log_stream_${nextUlid(now)}`;
+}

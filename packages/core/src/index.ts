@@ -33,6 +33,43 @@ export type {
   WaitForExportOptions,
 } from './export-jobs.js';
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
+export {
+  backoffDelay,
+  DEFAULT_LOG_STREAM_SETTINGS,
+  type LogStreamSettings,
+} from './log-streams/delivery.js';
+export {
+  type DatadogDestination,
+  type FunctionDestination,
+  type LogStreamBatch,
+  type LogStreamDestination,
+  type LogStreamDestinationType,
+  type LogStreamEvent,
+  redactDestination,
+  type SplunkDestination,
+  type StorageDestination,
+  type WebhookDestination,
+} from './log-streams/destinations.js';
+export {
+  LogStreamDeliveryError,
+  type LogStreamFunction,
+  type LogStreamStorage,
+  parseRetryAfter,
+} from './log-streams/sinks.js';
+export type {
+  CreatedLogStream,
+  CreateLogStreamInput,
+  ListLogStreamsOptions,
+  LogStream,
+  ReplayLogStreamOptions,
+} from './log-streams/streams.js';
+export {
+  DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  signWebhookPayload,
+  type VerifyWebhookSignatureOptions,
+  verifyWebhookSignature,
+  WEBHOOK_SIGNATURE_HEADER,
+} from './log-streams/webhook-signature.js';
 export { memoryStore } from './memory-store.js';
 export type { Metadata, MetadataValue } from './metadata.js';
 export type { List, PaginationOptions } from './pagination.js';
@@ -47,4 +84,4 @@ export type {
   SchemaDefinition,
 } from './schema-definition.js';
 export type { AuditLogAction, ListSchemasOptions } from './schema-registry.js';
-export type { AuditStore } from './store.js';
+export type { AuditStore, LogStreamState } from './store.js';

@@ -450,7 +450,7 @@ export interface LogStreamRecord {
   state: LogStreamState;
   /** Last acknowledged position of the organization's sequence; 0 before the first delivery. */
   cursor: number;
-  /** Fencing token of the lease that last claimed delivery; 0 when none did. */
+  /** Fencing token of the lease that last claimed delivery; 0 when none did (or a replay revoked the claim). */
   deliveryToken: number;
   /** When a batch was last acknowledged. */
   lastSyncedAt?: Date;

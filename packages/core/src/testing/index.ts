@@ -26,6 +26,13 @@ import type { ApplicationTransaction } from './transaction-hooks.js';
 export type { ConformanceContext } from './context.js';
 export { expectAuditKitError, expectErrorAt, thrownAuditKitError } from './expect-error.js';
 export * from './fixtures.js';
+export {
+  type LogStreamReceiver,
+  type ReceivedEvent,
+  type ReceiverFormat,
+  type ScriptedAnswer,
+  startLogStreamReceiver,
+} from './log-stream-receiver.js';
 export { mountSmallFileSystem, type SmallFileSystem } from './small-file-system.js';
 export type { ApplicationTransaction } from './transaction-hooks.js';
 
