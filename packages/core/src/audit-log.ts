@@ -9,15 +9,17 @@ import type {
   CreatedAuditLogEvent,
 } from './event-model.js';
 import { EventReader, type ExportEventsOptions } from './event-reads.js';
-import { defaultExportDirectory } from './export-directory.js';
 import {
   type AuditLogExport,
   type CreateExportOptions,
+  type ExportFile,
   ExportJobs,
   type ExportSettings,
   type FinishedAuditLogExport,
+  type OpenExportOptions,
   type WaitForExportOptions,
 } from './export-jobs.js';
+import { type ExportStorage, filesystemExportStorage, guardExportStorage } from './export-storage.js';
 import { guardStore } from './guarded-store.js';
 import { DEFAULT_EVENT_LIMITS, type EventLimits } from './limits.js';
 import {
@@ -66,10 +68,17 @@ export interface CreateAuditLogOptions<TransactionHandle = unknown> {
   /** Size limits on events and batches; see {@link EventLimits}. */
   limits?: Partial<EventLimits>;
   /**
-   * Export files: directory (default `<os tmpdir>/auditkit-exports-<uid>`, which must be owned by
-   * this user and writable by no one else) and liveness timings.
+   * Export files: directory of the default filesystem storage (default
+   * `<os tmpdir>/auditkit-exports-<uid>`, which must be owned by this user and writable by no
+   * one else), signed URL lifetime and liveness timings.
    */
   exports?: Partial<ExportSettings>;
+  /**
+   * Where export files are written and read: `filesystemExportStorage(…)` (the default, in
+   * `exports.directory`) or shared storage such as `s3ExportStorage(…)` from
+   * `@auditkit/s3-storage`, which every instance of the application can read.
+   */
+  exportStorage?: ExportStorage;
   /** Events read per store query by exports. Default: the store's `capabilities.exportPageSize`, else 1000. */
   exportPageSize?: number;
   /** The clock, for tests. Default `() => new Date()`. */
@@ -112,10 +121,19 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
       fields: {
         options: {
           directory: { expected: 'a directory path', accepts: isNonEmptyString },
+          signedUrlTtlSeconds: {
+            expected: 'a whole number of seconds from 1 to 604800 (7 days)',
+            accepts: (value) => isPositiveInteger(value) && (value as number) <= 604_800,
+          },
           staleAfterMs: positiveInteger,
           heartbeatMs: positiveInteger,
         },
       },
+    },
+    exportStorage: {
+      expected:
+        'an ExportStorage such as filesystemExportStorage(…) or s3ExportStorage(…) (an object with write, read, stat and delete)',
+      accepts: hasMethods('write', 'read', 'stat', 'delete'),
     },
     exportPageSize: positiveInteger,
     now: { expected: 'a function returning a Date', accepts: isFunction },
@@ -303,6 +321,22 @@ export interface AuditLog<TransactionHandle = unknown> {
    */
   waitForExport(id: string, options?: WaitForExportOptions): Promise<FinishedAuditLogExport>;
   /**
+   * The file of a ready export, to hand to whoever downloads it: `{ kind: 'url' }` with a link
+   * that works without credentials until `expiresAt` when the export storage signs links (S3),
+   * else `{ kind: 'stream' }` with the file's bytes (destroy `body` to stop early). `undefined`
+   * when the export is not ready or its file is no longer in the storage. Rejects with
+   * `not_found` for an unknown id. Any instance sharing the store and the storage can open any
+   * export.
+   *
+   * @example
+   * ```ts
+   * const file = await auditLog.openExport(job.id, { signedUrlTtlSeconds: 60 });
+   * if (file?.kind === 'url') console.log('download from', file.url);
+   * else if (file?.kind === 'stream') file.body.pipe(process.stdout);
+   * ```
+   */
+  openExport(id: string, options?: OpenExportOptions): Promise<ExportFile | undefined>;
+  /**
    * The organization's retention period; `{ retentionPeriodInDays: null }` (keep forever) when
    * none was set.
    *
@@ -489,6 +523,25 @@ export async function createAuditLog<TransactionHandle = unknown>(
   checkOptions('createAuditLog', options, CREATE_AUDIT_LOG_OPTIONS);
   const store = guardStore(options.store);
   const now = options.now ?? (() => new Date());
+  const { directory, ...exportSettings } = options.exports ?? {};
+  if (directory !== undefined && options.exportStorage !== undefined) {
+    throw new AuditKitError(
+      'invalid_request',
+      'createAuditLog: exports.directory configures the default filesystem storage; with exportStorage, give the directory to filesystemExportStorage({ directory }) instead',
+      {
+        errors: [
+          {
+            path: 'exports.directory',
+            code: 'conflicting_options',
+            message: 'not together with exportStorage',
+          },
+        ],
+      },
+    );
+  }
+  const exportStorage = guardExportStorage(
+    options.exportStorage ?? filesystemExportStorage(directory === undefined ? {} : { directory }),
+  );
   await store.open();
 
   const schemas = new SchemaRegistry(store, now);
@@ -504,11 +557,12 @@ export async function createAuditLog<TransactionHandle = unknown>(
   const jobs = new ExportJobs(
     store,
     reader,
+    exportStorage,
     {
-      directory: defaultExportDirectory(),
+      signedUrlTtlSeconds: 600,
       staleAfterMs: 5 * 60_000,
       heartbeatMs: 10_000,
-      ...options.exports,
+      ...exportSettings,
     },
     now,
   );
@@ -560,6 +614,7 @@ export async function createAuditLog<TransactionHandle = unknown>(
     // close() for its whole timeout; its next poll after close() fails with `closed`.
     waitForExport: (id, waitOptions) =>
       jobs.wait(id, waitOptions, (exportId) => gate.run('waitForExport', () => jobs.get(exportId))),
+    openExport: (id, openOptions) => gate.run('openExport', () => jobs.open(id, openOptions)),
     getRetention: (organizationId) => gate.run('getRetention', () => getRetention(store, organizationId)),
     setRetention: (organizationId, retention) =>
       gate.run('setRetention', () => setRetention(store, organizationId, retention)),

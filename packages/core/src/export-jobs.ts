@@ -1,6 +1,3 @@
-import { open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -8,8 +5,13 @@ import { AuditKitError, isAuditKitError } from './errors.js';
 import type { AuditLogExportFilters } from './event-filter.js';
 import { parseExportFilters } from './event-filter.js';
 import type { EventReader } from './event-reads.js';
-import { prepareExportDirectory } from './export-directory.js';
 import type { ExportFormat } from './export-format.js';
+import {
+  type ExportObjectStream,
+  type ExportStorage,
+  exportContentType,
+  exportObjectKey,
+} from './export-storage.js';
 import { newExportId } from './ids.js';
 import { parseRequest } from './pagination.js';
 import type { AuditStore, EventFilter, ExportRecord, ExportState } from './store.js';
@@ -35,9 +37,12 @@ export interface AuditLogExport {
   state: ExportState;
   createdAt: Date;
   updatedAt: Date;
-  /** `file://` URL of the finished file. */
+  /**
+   * Where to get the finished file: a `file://` URL for the filesystem storage, a presigned
+   * HTTPS URL valid for `exports.signedUrlTtlSeconds` for storages that sign links (S3).
+   */
   url?: string;
-  /** Filesystem path of the finished file. */
+  /** Filesystem path of the finished file (filesystem storage only). */
   path?: string;
   /** Events in the file. */
   rowCount?: number;
@@ -83,27 +88,69 @@ export interface CreateExportOptions {
 /** Where and how export files are produced; see `createAuditLog({ exports })`. */
 export interface ExportSettings {
   /**
-   * Directory for export files; created (mode 0700) when missing. It must be owned by this
-   * process's user and writable by no one else, or `createExport` refuses to write into it.
+   * Directory of the default filesystem storage; created (mode 0700) when missing. It must be
+   * owned by this process's user and writable by no one else, or `createExport` refuses to
+   * write into it. Not together with `createAuditLog({ exportStorage })`.
    */
   directory: string;
+  /**
+   * How long the `url` of a ready export works, in seconds, when the storage signs links (S3).
+   * Default 600.
+   */
+  signedUrlTtlSeconds: number;
   /** A `pending` export not heard from for this long is reported as `error` (its process died). */
   staleAfterMs: number;
   /** How often a running export refreshes `updatedAt`, proving it is alive. */
   heartbeatMs: number;
 }
 
+/**
+ * A ready export's file, as `openExport` hands it over: a link of the storage that works
+ * without credentials until `expiresAt` (S3's presigned GET), or the file's bytes.
+ *
+ * @example
+ * ```ts
+ * const file = await auditLog.openExport(id);
+ * if (file?.kind === 'url') response.redirect(file.url);
+ * else if (file?.kind === 'stream') file.body.pipe(response);
+ * ```
+ */
+export type ExportFile =
+  | { kind: 'url'; url: string; expiresAt: Date }
+  | ({ kind: 'stream' } & ExportObjectStream);
+
+/**
+ * Options of `openExport`.
+ *
+ * @example
+ * ```ts
+ * const file = await auditLog.openExport(id, { signedUrlTtlSeconds: 60 });
+ * ```
+ */
+export interface OpenExportOptions {
+  /** How long a signed URL works, in seconds. Default: `exports.signedUrlTtlSeconds` (600). */
+  signedUrlTtlSeconds?: number;
+}
+
 /** Runs export jobs in the background of this process and reads their records from the store. */
 export class ExportJobs {
   readonly #store: AuditStore;
   readonly #reader: EventReader;
-  readonly #settings: ExportSettings;
+  readonly #storage: ExportStorage;
+  readonly #settings: Omit<ExportSettings, 'directory'>;
   readonly #now: () => Date;
   readonly #running = new Set<Promise<void>>();
 
-  constructor(store: AuditStore, reader: EventReader, settings: ExportSettings, now: () => Date) {
+  constructor(
+    store: AuditStore,
+    reader: EventReader,
+    storage: ExportStorage,
+    settings: Omit<ExportSettings, 'directory'>,
+    now: () => Date,
+  ) {
     this.#store = store;
     this.#reader = reader;
+    this.#storage = storage;
     this.#settings = settings;
     this.#now = now;
   }
@@ -118,10 +165,10 @@ export class ExportJobs {
         errors: [{ path: 'format', code: 'invalid_value', message: 'must be "csv" or "ndjson"' }],
       });
     }
-    // An unsafe directory is a configuration error: refused here, before any record exists.
-    // Other file system failures (a path through a file, no permission) become the export's
-    // `error`, where an operator reads them, like any failure while writing the file.
-    await prepareExportDirectory(this.#settings.directory).catch((error: unknown) => {
+    // A misconfigured storage (an unsafe directory) is refused here, before any record exists.
+    // Other failures (a path through a file, no permission) become the export's `error`, where
+    // an operator reads them, like any failure while writing the file.
+    await this.#storage.prepare?.().catch((error: unknown) => {
       if (isAuditKitError(error)) throw error;
     });
     const now = this.#now();
@@ -137,7 +184,7 @@ export class ExportJobs {
     await this.#store.insertExport(record);
     const job = this.#produce(record, filter, options.onProgress).finally(() => this.#running.delete(job));
     this.#running.add(job);
-    return present(record);
+    return this.#present(record);
   }
 
   async get(id: string): Promise<AuditLogExport> {
@@ -156,13 +203,50 @@ export class ExportJobs {
     if (!record) throw new AuditKitError('not_found', `Export "${id}" does not exist`);
     const silentFor = this.#now().getTime() - record.updatedAt.getTime();
     if (record.state === 'pending' && silentFor > this.#settings.staleAfterMs) {
-      return present({
+      return this.#present({
         ...record,
         state: 'error',
         errorMessage: `the export stopped making progress ${Math.round(silentFor / 1000)}s ago; the process producing it probably exited`,
       });
     }
-    return present(record);
+    const exp = this.#present(record);
+    if (exp.state === 'ready' && this.#storage.signedUrl) {
+      exp.url = await this.#signedUrl(record, this.#settings.signedUrlTtlSeconds);
+    }
+    return exp;
+  }
+
+  /**
+   * The file of a ready export: a signed URL when the storage makes them, else a stream.
+   * `undefined` when the export is not ready or its file is no longer in the storage.
+   */
+  async open(id: string, options: OpenExportOptions = {}): Promise<ExportFile | undefined> {
+    const { signedUrlTtlSeconds = this.#settings.signedUrlTtlSeconds } = parseRequest(
+      openRequest,
+      options,
+      'openExport options',
+    );
+    const exp = await this.get(id);
+    if (exp.state !== 'ready') return undefined;
+    const key = exportObjectKey(exp);
+    if (this.#storage.signedUrl) {
+      // A link to an object that is gone would fail at the storage with its own error page.
+      if ((await this.#storage.stat(key)) === undefined) return undefined;
+      const expiresAt = new Date(this.#now().getTime() + signedUrlTtlSeconds * 1000);
+      return { kind: 'url', url: await this.#signedUrl(exp, signedUrlTtlSeconds), expiresAt };
+    }
+    const object = await this.#storage.read(key);
+    return object && { kind: 'stream', ...object };
+  }
+
+  #signedUrl(record: { id: string; format: ExportFormat }, expiresInSeconds: number): Promise<string> {
+    const signedUrl = this.#storage.signedUrl;
+    if (!signedUrl) throw new Error('this storage signs no URLs');
+    return signedUrl.call(this.#storage, exportObjectKey(record), {
+      expiresInSeconds,
+      filename: exportObjectKey(record),
+      contentType: exportContentType(record.format),
+    });
   }
 
   /**
@@ -210,17 +294,8 @@ export class ExportJobs {
     filter: EventFilter & { rangeStart: Date; rangeEnd: Date },
     onProgress: ((rowsDone: number) => void) | undefined,
   ): Promise<void> {
-    const finalPath = join(this.#settings.directory, `${record.id}.${record.format}`);
-    const partialPath = `${finalPath}.partial`;
-    let created = false;
     let rowCount = 0;
     try {
-      // Checked again: the directory may have been replaced since createExport looked at it.
-      await prepareExportDirectory(this.#settings.directory);
-      // `wx`: never follow or overwrite a file someone planted under this name; 0600: only this
-      // user can read the organization's audit trail.
-      const file = await open(partialPath, 'wx', 0o600);
-      created = true;
       const chunks = this.#reader.export(filter, {
         format: record.format,
         onProgress: (rowsDone) => {
@@ -228,19 +303,18 @@ export class ExportJobs {
           onProgress?.(rowsDone);
         },
       });
-      // pipeline settles once, whichever side fails (a full disk, a store error), after closing
-      // the file and stopping the read: no stream error is left without a listener.
-      await pipeline(this.#withHeartbeat(record, chunks), file.createWriteStream());
-      await rename(partialPath, finalPath);
+      // The storage makes the object visible only once complete; a failed write leaves none.
+      const stored = await this.#storage.write(exportObjectKey(record), this.#withHeartbeat(record, chunks), {
+        contentType: exportContentType(record.format),
+      });
       await this.#store.updateExport({
         ...record,
         state: 'ready',
-        path: finalPath,
+        path: stored.location,
         rowCount,
         updatedAt: this.#now(),
       });
     } catch (error) {
-      if (created) await rm(partialPath, { force: true }).catch(() => undefined);
       // If even recording the failure fails, the stale-pending rule reports it later.
       await this.#store
         .updateExport({
@@ -251,6 +325,10 @@ export class ExportJobs {
         })
         .catch(() => undefined);
     }
+  }
+
+  #present(record: ExportRecord): AuditLogExport {
+    return present(record, this.#storage);
   }
 
   /** Passes chunks through, refreshing `updatedAt` now and then to show the export is alive. */
@@ -289,7 +367,16 @@ const waitRequest = z.strictObject({
   intervalMs: z.number({ error: 'must be a number of milliseconds' }).int().min(1).optional(),
 });
 
-function present(record: ExportRecord): AuditLogExport {
+const openRequest = z.strictObject({
+  signedUrlTtlSeconds: z
+    .number({ error: 'must be a number of seconds' })
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional(),
+});
+
+function present(record: ExportRecord, storage: ExportStorage): AuditLogExport {
   const out: AuditLogExport = {
     object: 'audit_log_export',
     id: record.id,
@@ -299,9 +386,12 @@ function present(record: ExportRecord): AuditLogExport {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
-  if (record.state === 'ready' && record.path) {
-    out.path = record.path;
-    out.url = pathToFileURL(record.path).href;
+  if (record.state === 'ready') {
+    const localPath = storage.localPath?.(exportObjectKey(record));
+    if (localPath !== undefined) {
+      out.path = localPath;
+      out.url = pathToFileURL(localPath).href;
+    }
     if (record.rowCount !== undefined) out.rowCount = record.rowCount;
   }
   if (record.state === 'error' && record.errorMessage) out.error = record.errorMessage;

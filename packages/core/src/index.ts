@@ -28,10 +28,25 @@ export { CSV_COLUMNS, type ExportFormat, neutralizeFormula } from './export-form
 export type {
   AuditLogExport,
   CreateExportOptions,
+  ExportFile,
   ExportSettings,
   FinishedAuditLogExport,
+  OpenExportOptions,
   WaitForExportOptions,
 } from './export-jobs.js';
+export {
+  assertExportObjectKey,
+  type ExportObject,
+  type ExportObjectStream,
+  type ExportStorage,
+  type ExportWriteOptions,
+  exportContentType,
+  exportObjectKey,
+  type FilesystemExportStorageOptions,
+  filesystemExportStorage,
+  guardExportStorage,
+  type SignedUrlOptions,
+} from './export-storage.js';
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
 export {
   backoffDelay,

@@ -1,8 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { AuditLog } from '../audit-log.js';
@@ -228,40 +223,6 @@ export function exportCases(context: ConformanceContext): void {
         log.createExport({ organizationId: ORG_A, rangeStart: start } as never),
         'invalid_export_range',
       );
-    });
-
-    it('produces an export file in the background that any store user can look up', async () => {
-      const directory = mkdtempSync(join(tmpdir(), 'auditkit-export-test-'));
-      const log = await context.open({ exports: { directory } });
-      await declareSchemas(log);
-      await log.createEvents(ORG_A, manyEvents(30));
-      await log.createEvents(ORG_B, manyEvents(5));
-      const progress: number[] = [];
-      const job = await log.createExport(
-        { organizationId: ORG_A, ...RANGE, actions: ['user.signed_in'] },
-        { onProgress: (rows) => progress.push(rows) },
-      );
-      expect(job).toMatchObject({ object: 'audit_log_export', state: 'pending' });
-      expect(job.id).toMatch(/^audit_log_export_/);
-      const ready = await log.waitForExport(job.id, { timeoutMs: 30_000 });
-      expect(ready.state).toBe('ready');
-      expect(ready.path?.startsWith(directory)).toBe(true);
-      expect(ready.url).toBe(`file://${ready.path}`);
-      expect(fileURLToPath(ready.url ?? '')).toBe(ready.path);
-      const rows = parseCsv(await readFile(ready.path ?? '', 'utf8'));
-      expect(rows).toHaveLength(10);
-      expect(ready.rowCount).toBe(10);
-      expect(progress.at(-1)).toBe(10);
-      expect(rows.every((row) => row.action === 'user.signed_in' && row.organization_id === ORG_A)).toBe(
-        true,
-      );
-      expect(await log.getExport(job.id)).toEqual(ready);
-
-      const empty = await log.waitForExport(
-        (await log.createExport({ organizationId: 'org_empty', ...RANGE })).id,
-      );
-      expect(await readFile(empty.path ?? '', 'utf8')).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
-      await expectAuditKitError(log.getExport('audit_log_export_missing'), 'not_found');
     });
 
     it('reports an export abandoned by a dead process as error once it is stale', async () => {

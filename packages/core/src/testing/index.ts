@@ -1,11 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit-log.js';
+import type { ExportStorage } from '../export-storage.js';
+import { filesystemExportStorage } from '../export-storage.js';
 import type { AuditStore } from '../store.js';
 import { closingCases } from './closing-cases.js';
 import type { ConformanceContext } from './context.js';
 import { dateCases } from './date-cases.js';
 import { eventCases } from './event-cases.js';
 import { exportCases } from './export-cases.js';
+import { type ExportStorageCase, exportFileCases } from './export-file-cases.js';
 import { exportSafetyCases } from './export-safety-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
@@ -25,6 +31,8 @@ import type { ApplicationTransaction } from './transaction-hooks.js';
 
 export type { ConformanceContext } from './context.js';
 export { expectAuditKitError, expectErrorAt, thrownAuditKitError } from './expect-error.js';
+export { downloadExport, type ExportStorageCase, readExportFile } from './export-file-cases.js';
+export { type ExportStorageConformanceOptions, runExportStorageConformance } from './export-storage-cases.js';
 export * from './fixtures.js';
 export {
   type LogStreamReceiver,
@@ -51,6 +59,12 @@ export interface StoreConformanceOptions {
    * true: the caller-transaction cases run on it.
    */
   beginTransaction?(): Promise<ApplicationTransaction>;
+  /**
+   * Export storages the export-file cases run on besides the default filesystem storage (a
+   * fresh directory per test), by name: each a factory of a fresh, empty storage, e.g.
+   * `{ s3: () => s3ExportStorage({ …, prefix: \`test-${randomUUID()}/\` }) }`.
+   */
+  exportStorages?: Record<string, () => ExportStorage | Promise<ExportStorage>>;
 }
 
 /**
@@ -123,6 +137,15 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     readCases(context);
     exportCases(context);
     exportSafetyCases(context);
+    const storages: ExportStorageCase[] = [
+      {
+        name: 'filesystem',
+        make: () =>
+          filesystemExportStorage({ directory: mkdtempSync(join(tmpdir(), 'auditkit-export-test-')) }),
+      },
+      ...Object.entries(options.exportStorages ?? {}).map(([name, make]) => ({ name, make })),
+    ];
+    for (const storage of storages) exportFileCases(context, storage, options.reopenStore !== undefined);
     retentionCases(context);
     leaseCases(context);
     logStreamCases(context);

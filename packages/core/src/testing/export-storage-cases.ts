@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ExportStorage } from '../export-storage.js';
+
+/**
+ * Options of {@link runExportStorageConformance}.
+ *
+ * @example
+ * ```ts
+ * const options: ExportStorageConformanceOptions = { name: 's3', makeStorage: () => s3ExportStorage(settings) };
+ * ```
+ */
+export interface ExportStorageConformanceOptions {
+  /** For the test titles. */
+  name: string;
+  /** A fresh, empty storage (its own directory or prefix) per call. */
+  makeStorage(): ExportStorage | Promise<ExportStorage>;
+  /**
+   * Lists every object and unfinished upload the last storage holds (keys as given to
+   * `write`, plus whatever a storage leaves while writing), to prove a failed write leaves
+   * nothing behind.
+   */
+  listLeftovers(): Promise<string[]>;
+  /** A storage whose service refuses every request (wrong credentials, no such bucket). */
+  makeBrokenStorage?(): ExportStorage | Promise<ExportStorage>;
+}
+
+const CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+async function* chunksOf(parts: readonly (string | Uint8Array)[]): AsyncGenerator<string | Uint8Array> {
+  for (const part of parts) yield part;
+}
+
+async function readAll(storage: ExportStorage, key: string): Promise<Buffer> {
+  const object = await storage.read(key);
+  if (!object) throw new Error(`no object under ${key}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(Buffer.from(chunk as Uint8Array));
+  const bytes = Buffer.concat(chunks);
+  expect(bytes.byteLength).toBe(object.size);
+  return bytes;
+}
+
+/**
+ * The contract of an {@link ExportStorage}, run against a real backend: round trips of text and
+ * bytes, a body larger than any buffer (multipart), a failed write that leaves nothing, missing
+ * objects reported as missing and failures as failures, keys that cannot escape, and signed
+ * URLs that work without credentials. Call it from a vitest test file.
+ *
+ * @example
+ * ```ts
+ * import { filesystemExportStorage } from '@auditkit/core';
+ * import { runExportStorageConformance } from '@auditkit/core/testing';
+ *
+ * runExportStorageConformance({
+ *   name: 'filesystem',
+ *   makeStorage: () => filesystemExportStorage({ directory: (dir = mkdtempSync(base)) }),
+ *   listLeftovers: () => readdir(dir),
+ * });
+ * ```
+ */
+export function runExportStorageConformance(options: ExportStorageConformanceOptions): void {
+  describe(`export storage contract: ${options.name}`, () => {
+    it('stores text and bytes under a key and reads back exactly those bytes', async () => {
+      const storage = await options.makeStorage();
+      const parts = ['id,name\r\n', 'ü,日本語 🚀\r\n', new Uint8Array([0x61, 0x2c, 0x62, 0x0d, 0x0a])];
+      const written = await storage.write('audit_log_export_1.csv', chunksOf(parts), {
+        contentType: CONTENT_TYPE,
+      });
+      const expected = Buffer.concat(parts.map((part) => Buffer.from(part)));
+      expect(written.size).toBe(expected.byteLength);
+      expect(written.location).toContain('audit_log_export_1.csv');
+      expect(await storage.stat('audit_log_export_1.csv')).toEqual({ size: expected.byteLength });
+      expect((await readAll(storage, 'audit_log_export_1.csv')).equals(expected)).toBe(true);
+      expect(await options.listLeftovers()).toEqual(['audit_log_export_1.csv']);
+      const empty = await storage.write('audit_log_export_2.ndjson', chunksOf([]), {
+        contentType: CONTENT_TYPE,
+      });
+      expect(empty.size).toBe(0);
+      expect((await readAll(storage, 'audit_log_export_2.ndjson')).byteLength).toBe(0);
+    });
+
+    it('streams a body larger than an upload part and reads it back whole', async () => {
+      const storage = await options.makeStorage();
+      // 12 MiB of random text in 64 KiB chunks: more than two 5 MiB parts of a multipart upload.
+      const chunk = randomBytes(48 * 1024).toString('base64');
+      const count = 192;
+      const body = (async function* () {
+        for (let i = 0; i < count; i++) yield chunk;
+      })();
+      const written = await storage.write('audit_log_export_big.csv', body, { contentType: CONTENT_TYPE });
+      expect(written.size).toBe(chunk.length * count);
+      const bytes = await readAll(storage, 'audit_log_export_big.csv');
+      expect(bytes.byteLength).toBe(chunk.length * count);
+      expect(bytes.subarray(0, chunk.length).toString()).toBe(chunk);
+      expect(bytes.subarray(bytes.byteLength - chunk.length).toString()).toBe(chunk);
+    });
+
+    it('leaves no object, and nothing half-written, when the body fails mid-way', async () => {
+      const storage = await options.makeStorage();
+      const chunk = 'x'.repeat(1024 * 1024);
+      const body = (async function* () {
+        // Past one 5 MiB part, so a multipart upload has begun when the failure comes.
+        for (let i = 0; i < 7; i++) yield chunk;
+        throw new Error('the database went away');
+      })();
+      await expect(
+        storage.write('audit_log_export_failed.csv', body, { contentType: CONTENT_TYPE }),
+      ).rejects.toThrow(/database went away/);
+      expect(await storage.stat('audit_log_export_failed.csv')).toBeUndefined();
+      expect(await storage.read('audit_log_export_failed.csv')).toBeUndefined();
+      expect(await options.listLeftovers()).toEqual([]);
+    });
+
+    it('reports a missing object as missing, and deleting it twice is fine', async () => {
+      const storage = await options.makeStorage();
+      expect(await storage.stat('audit_log_export_none.csv')).toBeUndefined();
+      expect(await storage.read('audit_log_export_none.csv')).toBeUndefined();
+      await storage.write('audit_log_export_del.csv', chunksOf(['a\r\n']), { contentType: CONTENT_TYPE });
+      await storage.delete('audit_log_export_del.csv');
+      await storage.delete('audit_log_export_del.csv');
+      expect(await storage.stat('audit_log_export_del.csv')).toBeUndefined();
+      expect(await options.listLeftovers()).toEqual([]);
+    });
+
+    it('refuses keys that could reach outside its directory or prefix', async () => {
+      const storage = await options.makeStorage();
+      for (const key of [
+        '../escape.csv',
+        'a/b.csv',
+        '/abs.csv',
+        '',
+        '..',
+        'a\0.csv',
+        'a\\b.csv',
+        '.hidden',
+      ]) {
+        await expect(
+          (async () => storage.write(key, chunksOf(['x']), { contentType: CONTENT_TYPE }))(),
+        ).rejects.toMatchObject({ code: 'invalid_request' });
+        await expect((async () => storage.read(key))()).rejects.toMatchObject({ code: 'invalid_request' });
+      }
+      expect(await options.listLeftovers()).toEqual([]);
+    });
+
+    it('signs URLs that serve the object to a plain GET until they expire, when it signs at all', async () => {
+      const storage = await options.makeStorage();
+      if (!storage.signedUrl) {
+        expect(storage.localPath?.('audit_log_export_x.csv')).toMatch(/audit_log_export_x\.csv$/);
+        return;
+      }
+      await storage.write('audit_log_export_signed.csv', chunksOf(['id\r\n1\r\n']), {
+        contentType: CONTENT_TYPE,
+      });
+      const url = await storage.signedUrl('audit_log_export_signed.csv', {
+        expiresInSeconds: 60,
+        filename: 'audit_log_export_signed.csv',
+        contentType: CONTENT_TYPE,
+      });
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('id\r\n1\r\n');
+      expect(response.headers.get('content-type')).toBe(CONTENT_TYPE);
+      expect(response.headers.get('content-disposition')).toBe(
+        'attachment; filename="audit_log_export_signed.csv"',
+      );
+      // The signature covers the key: the same query string does not open another object.
+      const other = new URL(url);
+      other.pathname = other.pathname.replace('signed', 'other');
+      expect((await fetch(other)).status).toBe(403);
+      // A link that has expired is refused.
+      const shortLived = await storage.signedUrl('audit_log_export_signed.csv', {
+        expiresInSeconds: 1,
+        filename: 'a.csv',
+        contentType: CONTENT_TYPE,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect((await fetch(shortLived)).status).toBe(403);
+    });
+
+    if (options.makeBrokenStorage) {
+      const makeBroken = options.makeBrokenStorage;
+      it('rejects when its service refuses, instead of reporting the object as missing', async () => {
+        const storage = await makeBroken();
+        await expect(storage.stat('audit_log_export_1.csv')).rejects.toThrow();
+        await expect(storage.read('audit_log_export_1.csv')).rejects.toThrow();
+        await expect(
+          storage.write('audit_log_export_1.csv', chunksOf(['x']), { contentType: CONTENT_TYPE }),
+        ).rejects.toThrow();
+      });
+    }
+  });
+}
