@@ -126,7 +126,8 @@ function calendarProblem(match: RegExpExecArray): string | undefined {
   return undefined;
 }
 
-function toValidDate(value: unknown): Date | string {
+/** A valid storable `Date` for a `Date` or ISO-8601 input, or why there is none. */
+export function toValidDate(value: unknown): Date | string {
   if (value instanceof Date) {
     const time = value.getTime();
     if (Number.isNaN(time)) return 'must be a valid date';

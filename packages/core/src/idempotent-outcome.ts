@@ -37,6 +37,34 @@ export function decideIdempotentOutcome(
 }
 
 /** The event a row stands for, without the storage-only fields. */
-function eventOf({ idempotencyKey: _key, fingerprint: _fingerprint, ...event }: EventRow): AuditLogEvent {
-  return event;
+function eventOf(row: EventRow): AuditLogEvent {
+  // Written out rather than rest-destructured, which copies through a slow generic path.
+  const {
+    object,
+    id,
+    organizationId,
+    action,
+    occurredAt,
+    version,
+    actor,
+    targets,
+    context,
+    metadata,
+    receivedAt,
+  } = row;
+  return metadata === undefined
+    ? { object, id, organizationId, action, occurredAt, version, actor, targets, context, receivedAt }
+    : {
+        object,
+        id,
+        organizationId,
+        action,
+        occurredAt,
+        version,
+        actor,
+        targets,
+        context,
+        metadata,
+        receivedAt,
+      };
 }

@@ -126,6 +126,11 @@ export class SchemaRegistry {
   }
 
   /** The validator of one schema version, or `undefined` when that version does not exist. */
+  /** The validator of a version already compiled in this process, without a store read. */
+  cachedValidator(action: string, version: number): SchemaValidator | undefined {
+    return this.#validators.get(action, version);
+  }
+
   async validatorFor(action: string, version: number): Promise<SchemaValidator | undefined> {
     const cached = this.#validators.get(action, version);
     if (cached) return cached;

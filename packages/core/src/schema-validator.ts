@@ -3,7 +3,7 @@ import type { AuditKitErrorDetail } from './errors.js';
 import type { NormalizedEvent } from './event-model.js';
 import type { Metadata } from './metadata.js';
 import { type CompiledPattern, compilePattern, PATTERN_LIMITS } from './metadata-patterns.js';
-import type { AuditLogSchema, MetadataJsonSchema } from './schema-definition.js';
+import type { AuditLogSchema, MetadataJsonSchema, MetadataPropertySchema } from './schema-definition.js';
 import { formatPath } from './text-rules.js';
 
 /** Checks a normalized event against one schema version; returns the broken rules. */
@@ -12,6 +12,12 @@ export type SchemaValidator = (event: NormalizedEvent) => AuditKitErrorDetail[];
 /** One metadata slot's checks: zod for everything but `pattern`, RE2 for the patterns. */
 interface MetadataValidator {
   zod: ZodType;
+  /**
+   * For schemas made only of property types (the SDK shorthand and its JSON Schema form): a
+   * hand-written check that returns `true` only when zod would accept. `false` means "ask zod",
+   * which then decides and words every error.
+   */
+  plainlyValid: ((metadata: Metadata) => boolean) | undefined;
   /** Per key: the compiled pattern, or why a stored pattern cannot be run safely. */
   patterns: Map<string, CompiledPattern | string>;
 }
@@ -26,7 +32,51 @@ function compileMetadata(schema: MetadataJsonSchema | undefined): MetadataValida
     if (pattern !== undefined) patterns.set(key, compilePattern(pattern));
   }
   const zod = z.fromJSONSchema({ ...schema, properties } as Parameters<typeof z.fromJSONSchema>[0]);
-  return { zod, patterns };
+  return { zod, patterns, plainlyValid: typeOnlyCheck({ ...schema, properties }) };
+}
+
+const TYPE_ONLY_KEYS = new Set(['type', 'description']);
+
+function isOfType(value: unknown, type: MetadataPropertySchema['type']): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'integer':
+      return Number.isSafeInteger(value);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The fast check of a schema whose properties declare only a type (patterns are run apart, by
+ * RE2), or `undefined` when the schema uses other keywords. A property test
+ * (test/schema-validator-fast-path.test.ts) checks that it never passes what zod rejects.
+ */
+export function typeOnlyCheck(schema: MetadataJsonSchema): ((metadata: Metadata) => boolean) | undefined {
+  const entries = Object.entries(schema.properties);
+  for (const [, property] of entries) {
+    for (const keyword of Object.keys(property)) if (!TYPE_ONLY_KEYS.has(keyword)) return undefined;
+  }
+  const required = new Set(schema.required ?? []);
+  for (const key of required) if (!Object.hasOwn(schema.properties, key)) return undefined;
+  const closed = schema.additionalProperties === false;
+  return (metadata) => {
+    for (const [key, property] of entries) {
+      const value = metadata[key];
+      if (value === undefined) {
+        if (required.has(key)) return false;
+      } else if (!Object.hasOwn(metadata, key) || !isOfType(value, property.type)) {
+        return false;
+      }
+    }
+    if (closed) for (const key in metadata) if (!Object.hasOwn(schema.properties, key)) return false;
+    return true;
+  };
 }
 
 /** The pattern work `metadata` needs: the sum of value length × program size (see PATTERN_LIMITS). */
@@ -51,14 +101,17 @@ function metadataErrors(
     code: 'schema_mismatch',
     message: `${message} (schema ${describeSlot(path)})`,
   });
-  const result = validator.zod.safeParse(metadata ?? {});
-  const errors: AuditKitErrorDetail[] = result.success
-    ? []
-    : result.error.issues.map((issue) => ({
-        path: formatPath([...path, ...(issue.path as (string | number)[])]),
-        code: 'schema_mismatch' as const,
-        message: `${issue.message} (schema ${describeSlot(path)})`,
-      }));
+  const values = metadata ?? {};
+  const result = validator.plainlyValid?.(values) ? undefined : validator.zod.safeParse(values);
+  if (result === undefined && validator.patterns.size === 0) return [];
+  const errors: AuditKitErrorDetail[] =
+    result === undefined || result.success
+      ? []
+      : result.error.issues.map((issue) => ({
+          path: formatPath([...path, ...(issue.path as (string | number)[])]),
+          code: 'schema_mismatch' as const,
+          message: `${issue.message} (schema ${describeSlot(path)})`,
+        }));
   for (const [key, pattern] of validator.patterns) {
     const value = metadata?.[key];
     if (typeof value !== 'string') continue; // absent, or a type error zod reported

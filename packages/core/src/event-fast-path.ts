@@ -1,0 +1,128 @@
+import { type NormalizedEvent, toValidDate } from './event-model.js';
+import type { EventLimits } from './limits.js';
+import { FORBIDDEN_METADATA_KEYS, METADATA_LIMITS } from './limits.js';
+import { isPlainObject, type Metadata } from './metadata.js';
+import { isStorableText } from './text-rules.js';
+
+// The write path's fast lane. zod (`createEventInputSchema`) stays the definition of a valid
+// event and the only source of error messages: this module only recognises inputs that are
+// plainly valid and builds, in one pass, the same normalized event zod's parse followed by
+// `normalize` builds. Anything it is not sure of — a wrong type, a missing or unknown field, a
+// class instance instead of a plain object — returns `undefined`, and the caller runs zod as
+// before. A property test (test/event-fast-path.test.ts) checks on generated valid, invalid and
+// hostile inputs that whenever this accepts, zod accepts with a deep-equal result (same keys in
+// the same order), so no rule is weakened and every rejection still comes from zod.
+
+const EVENT_KEYS = new Set(['action', 'occurredAt', 'version', 'actor', 'targets', 'context', 'metadata']);
+const PARTY_KEYS = new Set(['type', 'id', 'name', 'metadata']);
+const CONTEXT_KEYS = new Set(['location', 'userAgent']);
+const MAX_VERSION = 2_147_483_647;
+
+/** zod's strict objects reject keys (own or inherited, enumerable) outside the shape. */
+function onlyKeys(value: object, known: ReadonlySet<string>): boolean {
+  for (const key in value) if (!known.has(key)) return false;
+  return true;
+}
+
+function isText(value: unknown, maxLength: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && isStorableText(value);
+}
+
+/** The metadata copy `metadataSchema` returns, or `undefined` when any rule might be broken. */
+export function fastMetadata(value: unknown): Metadata | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const copy: Metadata = {};
+  let count = 0;
+  for (const key of Object.keys(value)) {
+    if (++count > METADATA_LIMITS.maxKeys) return undefined;
+    if (!METADATA_LIMITS.keyPattern.test(key) || FORBIDDEN_METADATA_KEYS.has(key)) return undefined;
+    const entry = value[key];
+    if (typeof entry === 'string') {
+      if (entry.length > METADATA_LIMITS.maxStringValueLength || !isStorableText(entry)) return undefined;
+      copy[key] = entry;
+    } else if (typeof entry === 'number') {
+      if (!Number.isFinite(entry)) return undefined;
+      copy[key] = entry === 0 ? 0 : entry; // JSON has no -0
+    } else if (typeof entry === 'boolean') {
+      copy[key] = entry;
+    } else {
+      return undefined;
+    }
+  }
+  return copy;
+}
+
+type Party = NormalizedEvent['actor'];
+
+function fastParty(value: unknown, maxLength: number): Party | undefined {
+  if (!isPlainObject(value) || !onlyKeys(value, PARTY_KEYS)) return undefined;
+  const { type, id, name, metadata } = value;
+  if (!isText(type, maxLength) || !isText(id, maxLength)) return undefined;
+  const party: Party = { type, id };
+  if (name !== undefined) {
+    if (!isText(name, maxLength)) return undefined;
+    party.name = name;
+  }
+  if (metadata !== undefined) {
+    const copy = fastMetadata(metadata);
+    if (!copy) return undefined;
+    party.metadata = copy;
+  }
+  return party;
+}
+
+/**
+ * The normalized event for an input that is plainly valid under `limits`, or `undefined` to
+ * let zod decide (and explain).
+ *
+ * @example
+ * ```ts
+ * const normalized = fastNormalizeEvent(input, limits) ?? normalize(schema.parse(input));
+ * ```
+ */
+export function fastNormalizeEvent(input: unknown, limits: EventLimits): NormalizedEvent | undefined {
+  if (!isPlainObject(input) || !onlyKeys(input, EVENT_KEYS)) return undefined;
+  const { action, occurredAt: occurredAtInput, version: versionInput } = input;
+  const maxLength = limits.maxFieldLength;
+  if (!isText(action, maxLength)) return undefined;
+  const occurredAt = toValidDate(occurredAtInput);
+  if (typeof occurredAt === 'string') return undefined;
+  let version = 1;
+  if (versionInput !== undefined) {
+    if (
+      typeof versionInput !== 'number' ||
+      !Number.isInteger(versionInput) ||
+      versionInput < 1 ||
+      versionInput > MAX_VERSION
+    )
+      return undefined;
+    version = versionInput;
+  }
+  const actor = fastParty(input.actor, maxLength);
+  if (!actor) return undefined;
+  const targetsInput = input.targets;
+  if (!Array.isArray(targetsInput) || targetsInput.length > limits.maxTargets) return undefined;
+  const targets: Party[] = [];
+  for (let i = 0; i < targetsInput.length; i++) {
+    const target = fastParty(targetsInput[i], maxLength);
+    if (!target) return undefined;
+    targets.push(target);
+  }
+  const contextInput = input.context;
+  if (!isPlainObject(contextInput) || !onlyKeys(contextInput, CONTEXT_KEYS)) return undefined;
+  const { location, userAgent } = contextInput;
+  if (!isText(location, maxLength)) return undefined;
+  const context: NormalizedEvent['context'] = { location };
+  if (userAgent !== undefined) {
+    if (!isText(userAgent, maxLength)) return undefined;
+    context.userAgent = userAgent;
+  }
+  const event: NormalizedEvent = { action, occurredAt, version, actor, targets, context };
+  const metadataInput = input.metadata;
+  if (metadataInput !== undefined) {
+    const metadata = fastMetadata(metadataInput);
+    if (!metadata) return undefined;
+    event.metadata = metadata;
+  }
+  return event;
+}
