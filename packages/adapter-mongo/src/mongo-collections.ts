@@ -5,6 +5,7 @@ import type {
   KeyDocument,
   LeaseDocument,
   LogStreamDocument,
+  MutexDocument,
   RetentionDocument,
   SchemaDocument,
 } from './mongo-documents.js';
@@ -18,6 +19,7 @@ export interface MongoCollections {
   retention: Collection<RetentionDocument>;
   leases: Collection<LeaseDocument>;
   logStreams: Collection<LogStreamDocument>;
+  mutexes: Collection<MutexDocument>;
 }
 
 /** Collection names after the prefix. */
@@ -29,6 +31,7 @@ export const COLLECTION_SUFFIXES = {
   retention: 'retention',
   leases: 'leases',
   logStreams: 'log_streams',
+  mutexes: 'mutexes',
 } as const satisfies Record<keyof MongoCollections, string>;
 
 // Replays and schema declarations must see what other processes acknowledged, so every read goes
@@ -46,5 +49,6 @@ export function openCollections(db: Db, prefix: string): MongoCollections {
     retention: db.collection<RetentionDocument>(named('retention'), COLLECTION_OPTIONS),
     leases: db.collection<LeaseDocument>(named('leases'), COLLECTION_OPTIONS),
     logStreams: db.collection<LogStreamDocument>(named('logStreams'), COLLECTION_OPTIONS),
+    mutexes: db.collection<MutexDocument>(named('mutexes'), COLLECTION_OPTIONS),
   };
 }

@@ -65,6 +65,15 @@ export interface LeaseDocument {
   expires_at: Date;
 }
 
+/** A held mutex (collection `<prefix>mutexes`): `_id` is what it guards; deleted when released. */
+export interface MutexDocument {
+  _id: string;
+  /** Whose it is: only its holder deletes it (or a breaker of this exact, expired one). */
+  nonce: string;
+  /** By the server's clock; after it, the holder is taken to have died. */
+  expires_at: Date;
+}
+
 /** One export job (collection `<prefix>exports`). */
 export interface ExportDocument {
   _id: string;
@@ -78,6 +87,12 @@ export interface ExportDocument {
   path?: string;
   row_count?: number;
   error_message?: string;
+  /** The lease token of the production attempt allowed to finish the export. */
+  lease_token?: number;
+  /** The file's key in the export storage. */
+  object_key?: string;
+  /** When the file expires. */
+  expires_at?: Date;
 }
 
 /** One organization's retention period (collection `<prefix>retention`), `_id` being the organization id. */
@@ -203,6 +218,9 @@ export function toExportDocument(record: ExportRecord): ExportDocument {
   if (record.path !== undefined) document.path = record.path;
   if (record.rowCount !== undefined) document.row_count = record.rowCount;
   if (record.errorMessage !== undefined) document.error_message = record.errorMessage;
+  if (record.leaseToken !== undefined) document.lease_token = record.leaseToken;
+  if (record.objectKey !== undefined) document.object_key = record.objectKey;
+  if (record.expiresAt !== undefined) document.expires_at = record.expiresAt;
   return document;
 }
 
@@ -219,6 +237,9 @@ export function fromExportDocument(document: ExportDocument): ExportRecord {
   if (isPresent(document.path)) record.path = document.path;
   if (isPresent(document.row_count)) record.rowCount = document.row_count;
   if (isPresent(document.error_message)) record.errorMessage = document.error_message;
+  if (isPresent(document.lease_token)) record.leaseToken = document.lease_token;
+  if (isPresent(document.object_key)) record.objectKey = document.object_key;
+  if (isPresent(document.expires_at)) record.expiresAt = document.expires_at;
   return record;
 }
 

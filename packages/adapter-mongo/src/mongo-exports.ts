@@ -1,7 +1,7 @@
-import type { ExportRecord } from '@auditkit/core/store';
-import type { ClientSession } from 'mongodb';
+import type { ExportExpectation, ExportPageQuery, ExportRecord } from '@auditkit/core/store';
+import type { ClientSession, Filter } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
-import { fromExportDocument, toExportDocument } from './mongo-documents.js';
+import { type ExportDocument, fromExportDocument, toExportDocument } from './mongo-documents.js';
 
 type Exports = MongoCollections['exports'];
 
@@ -31,6 +31,50 @@ export async function getExport(
 ): Promise<ExportRecord | undefined> {
   const document = await exports.findOne({ _id: id }, { session });
   return document ? fromExportDocument(document) : undefined;
+}
+
+/** Replaces the record only when the stored one matches `expected`: one filtered `replaceOne`. */
+export async function updateExportIf(
+  exports: Exports,
+  record: ExportRecord,
+  expected: ExportExpectation,
+): Promise<boolean> {
+  const { _id, ...fields } = toExportDocument(record);
+  const filter: Filter<ExportDocument> = { _id, state: expected.state };
+  if (expected.leaseToken !== undefined) filter.lease_token = expected.leaseToken;
+  const result = await exports.replaceOne(filter, fields);
+  return result.matchedCount === 1;
+}
+
+/** Sets the lease token of a pending export that has none or a smaller one: one `findOneAndUpdate`. */
+export async function claimExport(
+  exports: Exports,
+  id: string,
+  token: number,
+  updatedAt: Date,
+): Promise<ExportRecord | undefined> {
+  const document = await exports.findOneAndUpdate(
+    {
+      _id: id,
+      state: 'pending',
+      $or: [{ lease_token: { $exists: false } }, { lease_token: { $lt: token } }],
+    },
+    { $set: { lease_token: token, updated_at: updatedAt } },
+    { returnDocument: 'after' },
+  );
+  return document ? fromExportDocument(document) : undefined;
+}
+
+/** One page of export records in a state, by `_id`, served by the `state_expiry` index. */
+export async function listExports(
+  exports: Exports,
+  { state, expiresBefore, afterId, limit }: ExportPageQuery,
+): Promise<ExportRecord[]> {
+  const filter: Filter<ExportDocument> = { state };
+  if (expiresBefore !== undefined) filter.expires_at = { $lt: expiresBefore };
+  if (afterId !== undefined) filter._id = { $gt: afterId };
+  const documents = await exports.find(filter).sort({ _id: 1 }).limit(limit).toArray();
+  return documents.map(fromExportDocument);
 }
 
 /**

@@ -12,7 +12,7 @@ export interface MongoIndex {
 /**
  * Every index the adapter relies on. Each read and export filter starts with the organization
  * and ends with the time, so a page is an index range scan in `(occurred_at, _id)` order. Key
- * documents, exports and retention need only their `_id`.
+ * documents and retention need only their `_id`.
  */
 export const MONGO_INDEXES: readonly MongoIndex[] = [
   { collection: 'events', name: 'organization_time_id', key: { organization_id: 1, occurred_at: 1, _id: 1 } },
@@ -39,6 +39,8 @@ export const MONGO_INDEXES: readonly MongoIndex[] = [
   { collection: 'schemas', name: 'action_version', key: { action: 1, version: 1 }, unique: true },
   { collection: 'logStreams', name: 'stream_revision', key: { stream_id: 1, revision: -1 } },
   { collection: 'logStreams', name: 'organization_stream', key: { organization_id: 1, stream_id: 1 } },
+  // The takeover scan (pending exports) and the expiry sweep (ready exports past their expiry).
+  { collection: 'exports', name: 'state_expiry', key: { state: 1, expires_at: 1, _id: 1 } },
 ];
 
 /**

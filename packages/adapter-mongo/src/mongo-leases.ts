@@ -29,11 +29,10 @@ const toGrant = (document: LeaseDocument): LeaseGrant => ({
 const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && error.code === 11000;
 
 /**
- * Grants a lease in at most three conditional writes, each atomic on the server: renew the
- * holder's live grant (same token), take over an expired one (token + 1), or insert the first one
- * (the `_id` rejects a second insert). Between them the lease may change hands; each step only
- * applies when its condition still holds, and a lost insert race is tried again once against
- * the document that won it.
+ * Grants a lease in at most three conditional writes: renew the holder's live grant (same
+ * token), take over an expired one (token + 1), or insert the first one (the `_id` rejects a
+ * second insert). The store runs it inside the lease's mutex (`withMutex`), which makes the
+ * conditional updates atomic on FerretDB too; on MongoDB each is atomic by itself.
  */
 export async function acquireLease(
   leases: Leases,

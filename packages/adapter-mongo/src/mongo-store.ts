@@ -21,10 +21,19 @@ import {
   streamEventPages,
   summarizeEvents,
 } from './mongo-event-queries.js';
-import { fillExportOrganizations, getExport, insertExport, updateExport } from './mongo-exports.js';
+import {
+  claimExport,
+  fillExportOrganizations,
+  getExport,
+  insertExport,
+  listExports,
+  updateExport,
+  updateExportIf,
+} from './mongo-exports.js';
 import { ensureIndexes } from './mongo-indexes.js';
-import { acquireLease, releaseLease, serverTime } from './mongo-leases.js';
+import { acquireLease, releaseLease } from './mongo-leases.js';
 import { mongoLogStreams } from './mongo-log-streams.js';
+import { withMutex } from './mongo-mutex.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
 import {
@@ -178,6 +187,10 @@ export function createMongoStore(
     if (!collections) throw new Error('the MongoDB store is not open: open() it (createAuditLog does) first');
     return collections;
   };
+  const openedDb = (): Db => {
+    if (!database) throw new Error('the MongoDB store is not open: open() it (createAuditLog does) first');
+    return database;
+  };
 
   const store: AuditStore<MongoTransactionHandle> = {
     name: 'mongo',
@@ -222,17 +235,32 @@ export function createMongoStore(
     insertExport: async (record) => insertExport(opened().exports, record),
     updateExport: async (record) => updateExport(opened().exports, record),
     getExport: async (id) => getExport(opened().exports, id),
+    updateExportIf: async (record, expected) => {
+      const { exports, mutexes } = opened();
+      return withMutex(mutexes, openedDb(), `export:${record.id}`, () =>
+        updateExportIf(exports, record, expected),
+      );
+    },
+    claimExport: async (id, token, updatedAt) => {
+      const { exports, mutexes } = opened();
+      return withMutex(mutexes, openedDb(), `export:${id}`, () => claimExport(exports, id, token, updatedAt));
+    },
+    listExports: async (query) => listExports(opened().exports, query),
 
     setRetention: async (organizationId, days) => setRetention(opened().retention, organizationId, days),
     getRetention: async (organizationId) => getRetention(opened().retention, organizationId),
     listRetention: async () => listRetention(opened().retention),
 
     acquireLease: async (request) => {
-      const { leases } = opened();
-      if (!database) throw new Error('the MongoDB store is not open');
-      return acquireLease(leases, await serverTime(database), request);
+      const { leases, mutexes } = opened();
+      return withMutex(mutexes, openedDb(), `lease:${request.name}`, (now) =>
+        acquireLease(leases, now, request),
+      );
     },
-    releaseLease: async (name, holder) => releaseLease(opened().leases, name, holder),
+    releaseLease: async (name, holder) => {
+      const { leases, mutexes } = opened();
+      await withMutex(mutexes, openedDb(), `lease:${name}`, () => releaseLease(leases, name, holder));
+    },
 
     ...mongoLogStreams(() => opened().logStreams),
 
@@ -249,6 +277,11 @@ export function createMongoStore(
         // application's transaction commits.
         acquireLease: (request) => store.acquireLease(request),
         releaseLease: (name, holder) => store.releaseLease(name, holder),
+        // So do export jobs' claims and fenced state changes: another instance's producer and
+        // the expiry sweep must see them at once.
+        updateExportIf: (record, expected) => store.updateExportIf(record, expected),
+        claimExport: (id, token, updatedAt) => store.claimExport(id, token, updatedAt),
+        listExports: (query) => store.listExports(query),
         insertLogStream: (record) => store.insertLogStream(record),
         getLogStream: (id) => store.getLogStream(id),
         listLogStreams: (query) => store.listLogStreams(query),

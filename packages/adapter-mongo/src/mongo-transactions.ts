@@ -85,6 +85,9 @@ export type SessionMethods = Omit<
   | 'listLogStreams'
   | 'updateLogStream'
   | 'deleteLogStream'
+  | 'updateExportIf'
+  | 'claimExport'
+  | 'listExports'
 >;
 
 /**

@@ -79,6 +79,9 @@ const OWN_CLIENT_METHODS = [
   'listLogStreams',
   'updateLogStream',
   'deleteLogStream',
+  'claimExport',
+  'updateExportIf',
+  'listExports',
 ];
 
 const exportRecord = (): ExportRecord => ({
@@ -303,8 +306,9 @@ describe('a store bound to a ClientSession', () => {
     }
   });
 
-  it('keeps leases and log streams on AuditKit’s own client: other processes see them at once', async () => {
+  it('keeps leases, log streams and export job claims on AuditKit’s own client: other processes see them at once', async () => {
     const bound = store.withTransaction?.(session) as AuditStore;
+    await store.insertExport({ ...exportRecord(), id: 'audit_log_export_own_client' });
     const now = new Date('2024-05-02T00:00:00.000Z');
     const stream = {
       id: 'log_stream_bound',
@@ -326,13 +330,22 @@ describe('a store bound to a ClientSession', () => {
       const listed = await bound.listLogStreams({ organizationId: ORG_A });
       const updated = await bound.updateLogStream(stream.id, { cursor: 5, updatedAt: now });
       const deleted = await bound.deleteLogStream(stream.id);
+      const claimed = await bound.claimExport('audit_log_export_own_client', 2, now);
+      const finished = await bound.updateExportIf(
+        { ...exportRecord(), id: 'audit_log_export_own_client', state: 'ready', leaseToken: 2 },
+        { state: 'pending', leaseToken: 2 },
+      );
+      const ready = await bound.listExports({ state: 'ready', limit: 10 });
       for (const method of OWN_CLIENT_METHODS) called.add(method);
-      return { grant, read, listed, updated, deleted };
+      return { grant, read, listed, updated, deleted, claimed, finished, ready };
     });
     expect(result.grant).toMatchObject({ name: 'lease-1', holder: 'me', token: 1 });
     expect(result.read).toMatchObject({ id: stream.id, cursor: 0 });
     expect(result.listed.map((record) => record.id)).toEqual([stream.id]);
     expect([result.updated, result.deleted]).toEqual([true, true]);
+    expect(result.claimed).toMatchObject({ leaseToken: 2 });
+    expect(result.finished).toBe(true);
+    expect(result.ready.map((record) => record.id)).toContain('audit_log_export_own_client');
     expect([...called].sort()).toEqual(
       Object.keys(bound)
         .filter((key) => OWN_CLIENT_METHODS.includes(key))

@@ -92,6 +92,7 @@ describe('schema option', () => {
         'auditkit_events',
         'auditkit_exports',
         'auditkit_leases',
+        'auditkit_log_streams',
         'auditkit_migration',
         'auditkit_migration_lock',
         'auditkit_retention',
@@ -111,6 +112,8 @@ describe('schema option', () => {
       { name: '0001_initial' },
       { name: '0002_export_organization' },
       { name: '0003_leases' },
+      { name: '0006_export_storage' },
+      { name: '0007_log_streams' },
     ]);
   });
 });

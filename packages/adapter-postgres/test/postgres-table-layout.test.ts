@@ -85,6 +85,13 @@ it('keys schemas by (action, version) and types the other tables', async () => {
     'row_count bigint',
     'error_message text',
     'organization_id text not null',
+    'lease_token bigint',
+    'object_key text',
+    'expires_at timestamp with time zone',
+  ]);
+  expect(await indexes('auditkit_exports')).toEqual([
+    'CREATE UNIQUE INDEX auditkit_exports_pkey ON auditkit_exports USING btree (id)',
+    'CREATE INDEX auditkit_exports_state_expiry ON auditkit_exports USING btree (state, expires_at, id)',
   ]);
   expect(await columns('auditkit_retention')).toEqual([
     'organization_id text not null',

@@ -161,6 +161,34 @@ export function memoryStore(): AuditStore {
       const record = exports.get(id);
       return record && structuredClone(record);
     },
+    async updateExportIf(record, expected) {
+      const stored = exports.get(record.id);
+      if (stored?.state !== expected.state) return false;
+      if (expected.leaseToken !== undefined && stored.leaseToken !== expected.leaseToken) return false;
+      exports.set(record.id, structuredClone(record));
+      return true;
+    },
+    async claimExport(id, token, updatedAt) {
+      const stored = exports.get(id);
+      if (stored?.state !== 'pending') return undefined;
+      if (stored.leaseToken !== undefined && stored.leaseToken >= token) return undefined;
+      const claimed = { ...stored, leaseToken: token, updatedAt: new Date(updatedAt) };
+      exports.set(id, claimed);
+      return structuredClone(claimed);
+    },
+    async listExports({ state, expiresBefore, afterId, limit }) {
+      return [...exports.values()]
+        .filter((record) => record.state === state)
+        .filter((record) => afterId === undefined || record.id > afterId)
+        .filter(
+          (record) =>
+            expiresBefore === undefined ||
+            (record.expiresAt !== undefined && record.expiresAt < expiresBefore),
+        )
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .slice(0, limit)
+        .map((record) => structuredClone(record));
+    },
 
     async acquireLease({ name, holder, ttlMs }) {
       // Synchronous from read to write: nothing else runs in between, as in a database's upsert.

@@ -112,6 +112,28 @@ export interface AuditStore<TransactionHandle = unknown> {
   insertExport(record: ExportRecord): Promise<void>;
   /** Replaces the export record with the same id. */
   updateExport(record: ExportRecord): Promise<void>;
+  /**
+   * Fencing for export producers: replaces the export record with the same id only when the
+   * stored record is in state `expected.state` and, when `expected.leaseToken` is given, holds
+   * exactly that `leaseToken`. Resolves whether it replaced it. One conditional update in the
+   * database (`UPDATE … WHERE`, a filtered `replaceOne`), never a read followed by a write.
+   */
+  updateExportIf(record: ExportRecord, expected: ExportExpectation): Promise<boolean>;
+  /**
+   * Records that the holder of lease token `token` now produces the pending export `id`: sets
+   * its `leaseToken` to `token` and its `updatedAt`, when the stored record is `pending` and has
+   * no `leaseToken` or a smaller one. Resolves with the record as now stored, or `undefined` when
+   * nothing changed (not pending, a claim with this token or a larger one exists, or no such
+   * export). One conditional update, like {@link AuditStore.updateExportIf}.
+   */
+  claimExport(id: string, token: number, updatedAt: Date): Promise<ExportRecord | undefined>;
+  /**
+   * One page of export records in `query.state`, ascending by id, strictly after
+   * `query.afterId`, and — when `query.expiresBefore` is given — only those with an `expiresAt`
+   * before it. Producers find abandoned pending exports, and the expiry sweep finds expired
+   * files, with it; the database filters (an index on state and expiry serves it).
+   */
+  listExports(query: ExportPageQuery): Promise<ExportRecord[]>;
   /** The export record with this id; `undefined` only when none exists (a failure rejects). */
   getExport(id: string): Promise<ExportRecord | undefined>;
 
@@ -347,8 +369,11 @@ export interface ActionRecord {
   createdAt: Date;
 }
 
-/** An export's life: `pending` while it is written, then `ready` (file complete) or `error`. */
-export type ExportState = 'pending' | 'ready' | 'error';
+/**
+ * An export's life: `pending` while it is written, then `ready` (file complete) or `error`; a
+ * ready export becomes `expired` once its file has been deleted after its `expiresAt`.
+ */
+export type ExportState = 'pending' | 'ready' | 'error' | 'expired';
 
 /** An export job as stored. */
 export interface ExportRecord {
@@ -367,6 +392,46 @@ export interface ExportRecord {
   path?: string;
   rowCount?: number;
   errorMessage?: string;
+  /**
+   * The fencing token (see {@link LeaseGrant}) of the lease under which the export's current
+   * production attempt runs; only that attempt may finish it ({@link AuditStore.updateExportIf}).
+   */
+  leaseToken?: number;
+  /** Where the finished file is in the export storage (a key of the storage). */
+  objectKey?: string;
+  /** When the finished file expires: it is then deleted and the export reported `expired`. */
+  expiresAt?: Date;
+}
+
+/**
+ * What {@link AuditStore.updateExportIf} requires of the stored record.
+ *
+ * @example
+ * ```ts
+ * const finished = await store.updateExportIf(readyRecord, { state: 'pending', leaseToken: grant.token });
+ * ```
+ */
+export interface ExportExpectation {
+  state: ExportState;
+  /** When given, the stored record's `leaseToken` must be exactly this. */
+  leaseToken?: number;
+}
+
+/**
+ * One page of {@link AuditStore.listExports}.
+ *
+ * @example
+ * ```ts
+ * const expired = await store.listExports({ state: 'ready', expiresBefore: new Date(), limit: 100 });
+ * ```
+ */
+export interface ExportPageQuery {
+  state: ExportState;
+  /** Only records whose `expiresAt` is before this time (records without one are left out). */
+  expiresBefore?: Date;
+  /** Only records whose id sorts after this one. */
+  afterId?: string;
+  limit: number;
 }
 
 /**

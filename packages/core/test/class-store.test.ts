@@ -9,6 +9,8 @@ import type {
   EventPageQuery,
   EventRow,
   EventSummaryQuery,
+  ExportExpectation,
+  ExportPageQuery,
   ExportRecord,
   IdempotencyDecision,
   LeaseRequest,
@@ -75,6 +77,15 @@ class ForwardingStore implements AuditStore {
   }
   getExport(id: string) {
     return this.#inner.getExport(id);
+  }
+  updateExportIf(record: ExportRecord, expected: ExportExpectation) {
+    return this.#inner.updateExportIf(record, expected);
+  }
+  claimExport(id: string, token: number, updatedAt: Date) {
+    return this.#inner.claimExport(id, token, updatedAt);
+  }
+  listExports(query: ExportPageQuery) {
+    return this.#inner.listExports(query);
   }
   setRetention(organizationId: string, days: number | null) {
     return this.#inner.setRetention(organizationId, days);

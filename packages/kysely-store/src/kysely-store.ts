@@ -140,6 +140,9 @@ function storeOn(
     if (row.path !== null) record.path = row.path;
     if (row.row_count !== null) record.rowCount = Number(row.row_count);
     if (row.error_message !== null) record.errorMessage = row.error_message;
+    if (row.lease_token !== null) record.leaseToken = Number(row.lease_token);
+    if (row.object_key !== null) record.objectKey = row.object_key;
+    if (row.expires_at !== null) record.expiresAt = traits.decodeTime(row.expires_at);
     return record;
   };
   const exportColumns = (record: ExportRecord) => ({
@@ -153,6 +156,9 @@ function storeOn(
     path: record.path ?? null,
     row_count: record.rowCount ?? null,
     error_message: record.errorMessage ?? null,
+    lease_token: record.leaseToken ?? null,
+    object_key: record.objectKey ?? null,
+    expires_at: record.expiresAt === undefined ? null : traits.encodeTime(record.expiresAt),
   });
 
   return {
@@ -271,6 +277,36 @@ function storeOn(
     getExport: async (id) => {
       const row = await db.selectFrom('auditkit_exports').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toExport(row);
+    },
+    updateExportIf: async (record, expected) => {
+      const { id, ...columns } = exportColumns(record);
+      let update = db
+        .updateTable('auditkit_exports')
+        .set(columns)
+        .where('id', '=', id)
+        .where('state', '=', expected.state);
+      if (expected.leaseToken !== undefined) update = update.where('lease_token', '=', expected.leaseToken);
+      const result = await update.executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    claimExport: async (id, token, updatedAt) => {
+      const row = await db
+        .updateTable('auditkit_exports')
+        .set({ lease_token: token, updated_at: traits.encodeTime(updatedAt) })
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .where((eb) => eb.or([eb('lease_token', 'is', null), eb('lease_token', '<', token)]))
+        .returningAll()
+        .executeTakeFirst();
+      return row && toExport(row);
+    },
+    listExports: async ({ state, expiresBefore, afterId, limit }) => {
+      let query = db.selectFrom('auditkit_exports').selectAll().where('state', '=', state);
+      if (expiresBefore !== undefined)
+        query = query.where('expires_at', '<', traits.encodeTime(expiresBefore));
+      if (afterId !== undefined) query = query.where('id', '>', afterId);
+      const rows = await query.orderBy('id').limit(limit).execute();
+      return rows.map(toExport);
     },
 
     setRetention: async (organizationId, days) => {

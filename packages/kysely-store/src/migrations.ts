@@ -215,6 +215,22 @@ export function sqlMigrations(schema: SqlSchemaTraits): Record<string, SchemaMig
           .execute();
       },
     },
+    '0006_export_storage': {
+      // Exports that outlive their producer and expire: the lease token of the attempt allowed to
+      // finish the export (fencing), the key of its file in the export storage, and when that
+      // file expires. The index serves the takeover scan (pending exports) and the expiry sweep
+      // (ready exports whose file has expired).
+      async up(db: AnyKysely) {
+        await db.schema.alterTable('auditkit_exports').addColumn('lease_token', schema.countType).execute();
+        await db.schema.alterTable('auditkit_exports').addColumn('object_key', 'text').execute();
+        await db.schema.alterTable('auditkit_exports').addColumn('expires_at', schema.timeType).execute();
+        await db.schema
+          .createIndex('auditkit_exports_state_expiry')
+          .on('auditkit_exports')
+          .columns(['state', 'expires_at', 'id'])
+          .execute();
+      },
+    },
     '0007_log_streams': {
       // Log streams (AuditStore.insertLogStream …): configuration every instance reads, and the
       // durable cursor of delivery, moved only by conditional updates (fencing token, cursor).

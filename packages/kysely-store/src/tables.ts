@@ -50,6 +50,10 @@ export interface ExportsTable {
   path: string | null;
   row_count: number | null;
   error_message: string | null;
+  /** Added by migration 0006 (int8 on Postgres, which pg returns as a string). */
+  lease_token: number | string | null;
+  object_key: string | null;
+  expires_at: unknown;
 }
 
 export interface RetentionTable {

@@ -12,6 +12,7 @@ import { dateCases } from './date-cases.js';
 import { eventCases } from './event-cases.js';
 import { exportCases } from './export-cases.js';
 import { type ExportStorageCase, exportFileCases } from './export-file-cases.js';
+import { exportRecordCases } from './export-record-cases.js';
 import { exportSafetyCases } from './export-safety-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
@@ -146,6 +147,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       ...Object.entries(options.exportStorages ?? {}).map(([name, make]) => ({ name, make })),
     ];
     for (const storage of storages) exportFileCases(context, storage, options.reopenStore !== undefined);
+    exportRecordCases(context);
     retentionCases(context);
     leaseCases(context);
     logStreamCases(context);

@@ -66,6 +66,26 @@ export function leaseCases(context: ConformanceContext): void {
       }
     });
 
+    it('grants an expired lease to exactly one of many holders racing to take it over', async () => {
+      const [store, other] = await twoStores(context);
+      for (const round of [1, 2, 3]) {
+        const name = `takeover-race:${round}`;
+        const first = await store.acquireLease({ name, holder: 'old', ttlMs: 100 });
+        // Expired by the database's clock once someone else can take it; then release it back.
+        const probe = await acquireOnceExpired(other, name, 'probe');
+        await other.releaseLease(name, 'probe');
+        const grants = await Promise.all(
+          Array.from({ length: 12 }, (_, index) =>
+            (index % 2 === 0 ? store : other).acquireLease({ name, holder: `taker-${index}`, ttlMs: 30_000 }),
+          ),
+        );
+        const granted = grants.filter((grant): grant is LeaseGrant => grant !== undefined);
+        expect(granted, `round ${round}: ${JSON.stringify(grants)}`).toHaveLength(1);
+        expect(granted[0]?.token).toBeGreaterThan(probe.token);
+        expect(probe.token).toBeGreaterThan(first?.token ?? Number.POSITIVE_INFINITY);
+      }
+    });
+
     it('renews for its holder: a later expiry and the same token', async () => {
       const [store, other] = await twoStores(context);
       const first = await store.acquireLease({ name: 'renewed', holder: 'a', ttlMs: 5_000 });
