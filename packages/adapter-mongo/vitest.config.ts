@@ -6,7 +6,7 @@ export default mergeConfig(
   defineProject({
     test: {
       name: 'adapter-mongo',
-      globalSetup: ['test/global-setup.ts'],
+      globalSetup: ['test/global-setup.ts', '../s3-storage/test/global-setup.ts'],
       // The 8-process race writes 8,000 events through one SQLite-backed FerretDB.
       testTimeout: 180_000,
     },

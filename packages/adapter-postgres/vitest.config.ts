@@ -3,5 +3,10 @@ import { sharedConfig } from '../../vitest.shared.js';
 
 export default mergeConfig(
   sharedConfig,
-  defineProject({ test: { name: 'adapter-postgres', globalSetup: ['test/global-setup.ts'] } }),
+  defineProject({
+    test: {
+      name: 'adapter-postgres',
+      globalSetup: ['test/global-setup.ts', '../s3-storage/test/global-setup.ts'],
+    },
+  }),
 );

@@ -2,6 +2,7 @@ import { mongoStore } from '@auditkit/adapter-mongo';
 import { runStoreConformance } from '@auditkit/core/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, inject } from 'vitest';
+import { testS3Storage } from '../../s3-storage/test/test-storage.js';
 import { useTestDatabases } from './test-databases.js';
 
 const databases = useTestDatabases();
@@ -16,6 +17,8 @@ describe('mongo store on its own client', () => {
   runStoreConformance({
     makeStore: () => mongoStore({ url: databases.url, dbName: databases.next(), clientOptions }),
     reopenStore: () => mongoStore({ url: databases.url, dbName: databases.last(), clientOptions }),
+    // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
+    exportStorages: { s3: () => testS3Storage() },
   });
 });
 

@@ -2,6 +2,7 @@ import { postgresStore } from '@auditkit/adapter-postgres';
 import { runStoreConformance } from '@auditkit/core/testing';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
+import { testS3Storage } from '../../s3-storage/test/test-storage.js';
 import { beginOnClient, beginOnPool } from './transaction-harness.js';
 
 const connectionString = inject('postgresUrl');
@@ -13,6 +14,8 @@ describe('postgres from a connection string, one fresh schema per test', () => {
     reopenStore: () => postgresStore({ url: connectionString, schema: `t${schemas}` }),
     // A pg.Client of the application's own, inside BEGIN.
     beginTransaction: () => beginOnClient(connectionString, `t${schemas}`),
+    // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
+    exportStorages: { s3: () => testS3Storage() },
   });
 });
 

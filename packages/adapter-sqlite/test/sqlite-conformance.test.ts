@@ -5,6 +5,7 @@ import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { runStoreConformance } from '@auditkit/core/testing';
 import Database from 'better-sqlite3';
 import { afterAll, describe } from 'vitest';
+import { testS3Storage } from '../../s3-storage/test/test-storage.js';
 import { beginOn, beginOnFile } from './transaction-harness.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'auditkit-sqlite-'));
@@ -20,6 +21,8 @@ describe('sqlite file database', () => {
     reopenStore: () => sqliteStore({ filename }),
     // The application's own connection to the same file.
     beginTransaction: async () => beginOnFile(filename),
+    // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
+    exportStorages: { s3: () => testS3Storage() },
   });
 });
 
