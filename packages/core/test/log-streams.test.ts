@@ -3,11 +3,15 @@
 // its own yet, so these tests wrap it with positions assigned in insertion order (what the
 // sequence contract promises); the SQL and MongoDB tests run on the real sequence.
 
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AuditLogEvent } from '@auditkit/core';
 import {
   type AuditLog,
   type AuditStore,
   createAuditLog,
+  filesystemExportStorage,
   type LogStreamBatch,
   LogStreamDeliveryError,
   type LogStreamSettings,
@@ -344,7 +348,14 @@ describe('log streams on the memory store', () => {
   it('delivers to an in-process function and to a storage, retrying what a function throws', async () => {
     const received: LogStreamBatch[] = [];
     let failures = 2;
-    const objects = new Map<string, string>();
+    const directory = await mkdtemp(join(tmpdir(), 'auditkit-stream-archive-'));
+    cleanup.push(() => rm(directory, { recursive: true, force: true }));
+    const objects = async () => {
+      const files = (await readdir(directory)).filter((name) => name.endsWith('.ndjson')).sort();
+      return Promise.all(
+        files.map(async (name) => [name, await readFile(join(directory, name), 'utf8')] as const),
+      );
+    };
     const auditLog = await open({
       functions: {
         collect: async (batch) => {
@@ -355,17 +366,8 @@ describe('log streams on the memory store', () => {
           throw new LogStreamDeliveryError('topic does not exist', { permanent: true });
         },
       },
-      storages: {
-        archive: {
-          name: 'archive',
-          async write(key, body) {
-            let text = '';
-            for await (const chunk of body) text += String(chunk);
-            objects.set(key, text);
-            return { size: text.length, location: key };
-          },
-        },
-      },
+      // The real filesystem ExportStorage: flat keys, complete objects only.
+      storages: { archive: filesystemExportStorage({ directory }) },
     });
     await auditLog.createLogStream({
       organizationId: ORG_A,
@@ -377,21 +379,25 @@ describe('log streams on the memory store', () => {
     });
     const archived = await auditLog.createLogStream({
       organizationId: ORG_A,
-      destination: { type: 'storage', storage: 'archive', prefix: 'audit/' },
+      destination: { type: 'storage', storage: 'archive', prefix: 'audit.' },
     });
     await write(auditLog, ORG_A, 120);
-    await waitFor('function and storage', () => {
+    await waitFor('function and storage', async () => {
       const delivered = received.reduce((sum, batch) => sum + batch.events.length, 0);
-      const stored = [...objects.values()].join('').split('\n').filter(Boolean).length;
+      const stored = (await objects())
+        .map(([, text]) => text)
+        .join('')
+        .split('\n')
+        .filter(Boolean).length;
       return delivered >= 120 && stored >= 120;
     });
     expect(received.flatMap((batch) => batch.events.map((event) => event.position))).toEqual(range(1, 120));
     expect(received[0]?.events[0]?.occurredAt).toBeInstanceOf(Date);
-    const keys = [...objects.keys()].sort();
-    expect(keys[0]).toBe(
-      `audit/${ORG_A}/${archived.id}/${'1'.padStart(20, '0')}-${'100'.padStart(20, '0')}.ndjson`,
+    const stored = await objects();
+    expect(stored[0]?.[0]).toBe(
+      `audit.${archived.id}.${'1'.padStart(20, '0')}-${'100'.padStart(20, '0')}.ndjson`,
     );
-    const lines = keys.flatMap((key) => (objects.get(key) ?? '').split('\n').filter(Boolean));
+    const lines = stored.flatMap(([, text]) => text.split('\n').filter(Boolean));
     expect(lines.map((line) => (JSON.parse(line) as { position: number }).position)).toEqual(range(1, 120));
     await waitFor('refused', async () => (await auditLog.getLogStream(refused.id)).state === 'failing');
     expect((await auditLog.getLogStream(refused.id)).lastError).toBe('topic does not exist');
@@ -425,6 +431,7 @@ describe('log streams on the memory store', () => {
       [{ type: 'splunk', url: 'https://splunk.example.com' }, 'destination.token'],
       [{ type: 'datadog', apiKey: 'k', extra: 1 }, 'destination.extra'],
       [{ type: 'ftp' }, 'destination.type'],
+      [{ type: 'storage', storage: 's3', prefix: '../up' }, 'destination.prefix'],
       [
         { type: 'webhook', url: 'https://h.example.com', headers: { 'x-a': 'b\r\nc' } },
         'destination.headers',

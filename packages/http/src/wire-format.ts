@@ -10,6 +10,7 @@ import type {
   CreateAuditLogSchemaInput,
   List,
   ListEventsOptions,
+  LogStream,
   PaginationOptions,
 } from '@auditkit/core';
 
@@ -396,16 +397,51 @@ export function retentionToWire(retention: AuditLogRetention): Json {
   return { retention_period_in_days: retention.retentionPeriodInDays };
 }
 
+/** WorkOS's `log_stream.type` for each AuditKit destination (a function destination has none). */
+const LOG_STREAM_TYPES: Readonly<Record<string, string>> = {
+  webhook: 'GenericHttps',
+  datadog: 'Datadog',
+  splunk: 'Splunk',
+  storage: 'S3',
+};
+
 /**
- * `GET /organizations/:id/audit_log_configuration`: retention and state. AuditKit has no log
- * streams yet, so `log_stream` is absent, as the spec has it for an organization without one.
+ * WorkOS's `log_stream.state` for each AuditKit state: `retrying` (the destination fails, delivery
+ * backs off) is `error`, `failing` (refused for good until resumed) is `invalid`, `paused` is `inactive`.
  */
-export function configurationToWire(organizationId: string, retention: AuditLogRetention): Json {
-  return {
+const LOG_STREAM_STATES: Readonly<Record<LogStream['state'], string>> = {
+  active: 'active',
+  retrying: 'error',
+  paused: 'inactive',
+  failing: 'invalid',
+};
+
+/**
+ * `GET /organizations/:id/audit_log_configuration`: retention, state, and the organization's
+ * first log stream of a WorkOS type (`log_stream`: id, type, state, last synced time), absent
+ * when it has none.
+ */
+export function configurationToWire(
+  organizationId: string,
+  retention: AuditLogRetention,
+  streams: readonly LogStream[] = [],
+): Json {
+  const configuration: Json = {
     organization_id: organizationId,
     retention_period_in_days: retention.retentionPeriodInDays,
     state: 'active',
   };
+  const stream = streams.find((candidate) => LOG_STREAM_TYPES[candidate.type] !== undefined);
+  if (stream) {
+    configuration.log_stream = {
+      id: stream.id,
+      type: LOG_STREAM_TYPES[stream.type],
+      state: LOG_STREAM_STATES[stream.state],
+      last_synced_at: stream.lastSyncedAt?.toISOString() ?? null,
+      created_at: stream.createdAt.toISOString(),
+    };
+  }
+  return configuration;
 }
 
 const PAGE_PARAMS = { limit: 'limit', before: 'before', after: 'after', order: 'order' };

@@ -58,7 +58,7 @@ export const RetentionJson = z.object({ retention_period_in_days: z.number().int
 /**
  * `AuditLogConfiguration`. The spec types `retention_period_in_days` as an integer; AuditKit
  * answers `null` for an organization that keeps its events forever (its default), so null is
- * allowed here — a difference on purpose. `log_stream` is optional and AuditKit has no streams.
+ * allowed here — a difference on purpose. `log_stream` is present when the organization has a log stream.
  */
 export const ConfigurationJson = z.object({
   organization_id: z.string(),

@@ -64,9 +64,10 @@ export interface SplunkDestination {
 
 /**
  * Object storage (S3 or any `ExportStorage`): each batch is one NDJSON object, key
- * `<prefix><organizationId>/<streamId>/<first position>-<last position>.ndjson` (positions
- * zero-padded to 20 digits, so keys sort in delivery order; a batch delivered again overwrites its
- * own object). `storage` names a storage given to this process in `logStreams.storages`.
+ * `<prefix><streamId>.<first position>-<last position>.ndjson` (positions zero-padded to 20
+ * digits, so keys sort in delivery order; a batch delivered again writes its own key again).
+ * `storage` names a storage given to this process in `logStreams.storages`; `prefix` is letters,
+ * digits, `_`, `-` and `.` (export storages keep keys flat; an S3 storage adds its own prefix).
  *
  * @example
  * ```ts
@@ -212,6 +213,11 @@ export function checkDestination(value: unknown): LogStreamDestination {
     if (typeof field !== 'string' || field.length === 0) {
       problems.push(problem(key, 'invalid_type', 'must be a non-empty string'));
       continue;
+    }
+    if (key === 'prefix' && (!/^[A-Za-z0-9_.-]{1,100}$/.test(field) || field.includes('..'))) {
+      problems.push(
+        problem(key, 'invalid_format', 'must be 1–100 letters, digits, "_", "-" or "." (no "..")'),
+      );
     }
     if (URL_FIELDS.has(key) && !isAllowedUrl(field)) {
       problems.push(problem(key, 'invalid_format', 'must be an https: URL (http: only on a loopback host)'));

@@ -1,3 +1,4 @@
+import type { ExportStorage } from '../export-storage.js';
 import type { LogStreamBatch, LogStreamDestination } from './destinations.js';
 import { destinationSecrets } from './destinations.js';
 import { signWebhookPayload } from './webhook-signature.js';
@@ -40,21 +41,15 @@ export class LogStreamDeliveryError extends Error {
 export type LogStreamFunction = (batch: LogStreamBatch, signal: AbortSignal) => Promise<void> | void;
 
 /**
- * The part of an `ExportStorage` a storage destination uses: write one complete object under a key.
+ * The part of an `ExportStorage` (filesystem, S3) a storage destination uses: write one complete
+ * object under a key.
  *
  * @example
  * ```ts
- * const storage: LogStreamStorage = { name: 'fs', write: async (key, body) => ({ size: 0, location: key }) };
+ * const storage: LogStreamStorage = filesystemExportStorage({ directory: '/var/lib/audit-archive' });
  * ```
  */
-export interface LogStreamStorage {
-  readonly name: string;
-  write(
-    key: string,
-    body: AsyncIterable<string | Uint8Array>,
-    options: { contentType: string },
-  ): Promise<{ size: number; location: string }>;
-}
+export type LogStreamStorage = Pick<ExportStorage, 'name' | 'write'>;
 
 /** The outcome of one delivery attempt. */
 export type DeliveryOutcome =
@@ -156,9 +151,9 @@ export function sinkFor(destination: LogStreamDestination, registry: SinkRegistr
         async deliver(batch) {
           if (!storage)
             return { ok: false, permanent: true, error: `no storage named ${destination.storage} here` };
-          const key = `${destination.prefix ?? ''}${batch.organizationId}/${batch.streamId}/${pad(batch.firstPosition)}-${pad(batch.lastPosition)}.ndjson`;
+          const key = `${destination.prefix ?? ''}${batch.streamId}.${pad(batch.firstPosition)}-${pad(batch.lastPosition)}.ndjson`;
           try {
-            await storage.write(key, ndjson(batch), { contentType: 'application/x-ndjson' });
+            await storage.write(key, ndjson(batch), { contentType: 'application/x-ndjson; charset=utf-8' });
             return { ok: true };
           } catch (error) {
             return {

@@ -36,7 +36,8 @@ export const retentionRoutes: Route[] = [
       const organizationId = param(context, 'organizationId');
       assertOrganizationAccess(context, organizationId);
       const retention = await context.auditLog.getRetention(organizationId);
-      return jsonResponse(200, configurationToWire(organizationId, retention));
+      const streams = await context.auditLog.listLogStreams({ organizationId });
+      return jsonResponse(200, configurationToWire(organizationId, retention, streams.data));
     },
   },
 ];
