@@ -1,8 +1,14 @@
-// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only ingest,export] [--runs N] [--output docs/benchmarks.md]`
+// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only ingest,concurrent,export] [--runs N] [--output docs/benchmarks.md]`
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineDescription, resultsTable } from './report.js';
-import { type Counts, exportBenchmarks, ingestBenchmarks, type Result } from './scenarios.js';
+import {
+  type Counts,
+  concurrencyBenchmarks,
+  exportBenchmarks,
+  ingestBenchmarks,
+  type Result,
+} from './scenarios.js';
 import type { BenchTarget } from './target.js';
 import { openTarget } from './targets/index.js';
 
@@ -12,16 +18,37 @@ const { values } = parseArgs({
     adapters: { type: 'string', default: 'sqlite,sqlite-normal,postgres,mongo' },
     output: { type: 'string' },
     tiny: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'ingest,export' },
+    only: { type: 'string', default: 'ingest,concurrent,export' },
     runs: { type: 'string' },
   },
 });
 
 const counts: Counts = values.tiny
-  ? { batchEvents: 2000, singleEvents: 50, exportSmall: 500, exportLarge: 2000, runs: 1 }
+  ? {
+      batchEvents: 2000,
+      singleEvents: 50,
+      concurrentEvents: 100,
+      exportSmall: 500,
+      exportLarge: 2000,
+      runs: 1,
+    }
   : values.quick
-    ? { batchEvents: 10_000, singleEvents: 300, exportSmall: 10_000, exportLarge: 50_000, runs: 1 }
-    : { batchEvents: 100_000, singleEvents: 3000, exportSmall: 100_000, exportLarge: 1_000_000, runs: 3 };
+    ? {
+        batchEvents: 10_000,
+        singleEvents: 300,
+        concurrentEvents: 300,
+        exportSmall: 10_000,
+        exportLarge: 50_000,
+        runs: 1,
+      }
+    : {
+        batchEvents: 100_000,
+        singleEvents: 3000,
+        concurrentEvents: 3000,
+        exportSmall: 100_000,
+        exportLarge: 1_000_000,
+        runs: 3,
+      };
 
 if (values.runs) counts.runs = Number(values.runs);
 const parts = new Set((values.only ?? '').split(','));
@@ -34,6 +61,7 @@ for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
   try {
     target = await openTarget(name);
     if (parts.has('ingest')) results.push(...(await ingestBenchmarks(target, counts, log)));
+    if (parts.has('concurrent')) results.push(...(await concurrencyBenchmarks(target, counts, log)));
     if (parts.has('export') && !target.ingestOnly)
       results.push(...(await exportBenchmarks(target, counts, log)));
   } finally {
@@ -51,7 +79,7 @@ ${counts.runs} run(s) after a warm-up, with min–max in brackets.
 
 - Machine: ${machineDescription()}
 - Command: \`${command}\` ${mode}, ${Math.round((Date.now() - started) / 1000)} s
-- Counts: ${counts.batchEvents.toLocaleString('en-US')} events in batches of 1,000; ${counts.singleEvents.toLocaleString('en-US')} sequential single events; exports of ${counts.exportSmall.toLocaleString('en-US')} and ${counts.exportLarge.toLocaleString('en-US')} events of one organization (MongoDB: 0.3× the batched events and 0.2× the exports, as each row of the table says).
+- Counts: ${counts.batchEvents.toLocaleString('en-US')} events in batches of 1,000; ${counts.singleEvents.toLocaleString('en-US')} sequential single events; ${counts.concurrentEvents.toLocaleString('en-US')} single events from 1, 8 and 64 concurrent callers; exports of ${counts.exportSmall.toLocaleString('en-US')} and ${counts.exportLarge.toLocaleString('en-US')} events of one organization (MongoDB: 0.3× the batched events and 0.2× the exports, as each row of the table says).
 - Both sides start from the same event objects: the baselines' timed work includes turning them
   into rows (ids, JSON text), as AuditKit's does.
 - AuditKit runs with schema validation and idempotency on; baselines write the same rows to a

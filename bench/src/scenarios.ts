@@ -8,6 +8,8 @@ import { type BenchTarget, toRawRow } from './target.js';
 export interface Counts {
   batchEvents: number;
   singleEvents: number;
+  /** Events sent as single createEvent calls at each level of concurrency. */
+  concurrentEvents: number;
   exportSmall: number;
   exportLarge: number;
   runs: number;
@@ -148,6 +150,155 @@ export async function ingestBenchmarks(
       note: `p50 ${percentile(latencies, 50).toFixed(3)} ms, p99 ${percentile(latencies, 99).toFixed(3)} ms over ${latencies.length} calls`,
     },
   ];
+}
+
+/** The concurrency levels of the concurrent-callers rows. */
+export const CALLERS = [1, 8, 64] as const;
+
+/** Sends events 0…count-1 through `call` from `callers` concurrent callers; returns events/s. */
+async function fromCallers(
+  callers: number,
+  count: number,
+  call: (i: number) => Promise<unknown>,
+  latencies?: number[],
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (next < count) {
+        const i = next++;
+        const callStarted = performance.now();
+        await call(i);
+        latencies?.push(performance.now() - callStarted);
+      }
+    }),
+  );
+  return perSecond(count, started);
+}
+
+/**
+ * Concurrent single `createEvent` calls (a web server's requests) at 1, 8 and 64 callers,
+ * with group commit on (the default) and off, beside the raw driver doing one insert per call at
+ * the same concurrency; and the lone call's latency with group commit on and off.
+ */
+export async function concurrencyBenchmarks(
+  target: BenchTarget,
+  counts: Counts,
+  log: (line: string) => void,
+): Promise<Result[]> {
+  const total = counts.concurrentEvents;
+  const events = Array.from({ length: total }, (_, i) => benchEvent(20_000_000 + i));
+  const results: Result[] = [];
+  const kitRun = async (callers: number, groupCommit: boolean, latencies?: number[]) => {
+    const { auditLog } = await target.freshAuditLog({ groupCommit });
+    await declareBenchSchemas(auditLog);
+    const rate = await fromCallers(
+      callers,
+      total,
+      (i) => auditLog.createEvent(organizationOf(i), events[i] as (typeof events)[number]),
+      latencies,
+    );
+    await auditLog.close();
+    return rate;
+  };
+  const rawRun = async (callers: number) => {
+    const raw = await target.freshRawDriver();
+    const rate = await fromCallers(callers, total, (i) =>
+      raw.insertOne(toRawRow(organizationOf(i), events[i] as (typeof events)[number], `concurrent-${i}`)),
+    );
+    await raw.close();
+    return rate;
+  };
+
+  // One caller: calls alternate between an audit log with group commit and one without (each
+  // on its own fresh database), so the machine's drift and other work hit both alike.
+  log(`${target.name}: ${total} createEvent calls from 1 caller, group commit on and off alternating`);
+  const lone = { on: [] as number[], off: [] as number[] };
+  const loneRates = { on: [] as number[], off: [] as number[] };
+  for (let run = -1; run < counts.runs; run++) {
+    const logs = {
+      on: (await target.freshAuditLog({ groupCommit: true })).auditLog,
+      off: (await target.freshAuditLog({ groupCommit: false })).auditLog,
+    };
+    await declareBenchSchemas(logs.on);
+    await declareBenchSchemas(logs.off);
+    const spent = { on: 0, off: 0 };
+    for (let i = 0; i < total; i++) {
+      const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+      for (const mode of order) {
+        const callStarted = performance.now();
+        await logs[mode].createEvent(organizationOf(i), events[i] as (typeof events)[number]);
+        const took = performance.now() - callStarted;
+        spent[mode] += took;
+        if (run >= 0) lone[mode].push(took);
+      }
+    }
+    await logs.on.close();
+    await logs.off.close();
+    if (run >= 0) {
+      loneRates.on.push(total / (spent.on / 1000));
+      loneRates.off.push(total / (spent.off / 1000));
+    }
+  }
+  const sequential = summarize(loneRates.on);
+  const rawSequential = await repeat(counts.runs, () => rawRun(1));
+  results.push({
+    adapter: target.name,
+    measure: `concurrent createEvent, 1 caller, ${total.toLocaleString('en-US')} events`,
+    unit: 'events/s',
+    auditKit: sequential,
+    baseline: rawSequential,
+    baselineName: 'raw single-row insert per call, 1 caller',
+  });
+  for (const callers of CALLERS.filter((n) => n > 1)) {
+    log(`${target.name}: ${total} createEvent calls from ${callers} concurrent callers`);
+    const kit = await repeat(counts.runs, () => kitRun(callers, true));
+    const raw = await repeat(counts.runs, () => rawRun(callers));
+    results.push({
+      adapter: target.name,
+      measure: `concurrent createEvent, ${callers} callers, ${total.toLocaleString('en-US')} events`,
+      unit: 'events/s',
+      auditKit: kit,
+      baseline: raw,
+      baselineName: `raw single-row insert per call, ${callers} callers`,
+    });
+    if (callers === 64) {
+      const off = await repeat(counts.runs, () => kitRun(callers, false));
+      results.push({
+        adapter: target.name,
+        measure: '64 callers: group commit on vs off',
+        unit: 'events/s',
+        auditKit: kit,
+        baseline: off,
+        baselineName: 'AuditKit, groupCommit: false',
+      });
+      results.push({
+        adapter: target.name,
+        measure: "64 callers vs AuditKit's sequential throughput (1 caller)",
+        unit: 'events/s',
+        auditKit: kit,
+        baseline: sequential,
+        baselineName: 'AuditKit, 1 caller',
+        ...(target.name === 'postgres' ? { goal: 5 } : {}),
+      });
+    }
+  }
+  lone.on.sort((a, b) => a - b);
+  lone.off.sort((a, b) => a - b);
+  const on = percentile(lone.on, 50);
+  const off = percentile(lone.off, 50);
+  const change = (on / off - 1) * 100;
+  results.push({
+    adapter: target.name,
+    measure: 'lone createEvent latency p50, group commit on vs off',
+    unit: 'ms',
+    auditKit: { median: on, min: on, max: percentile(lone.on, 99) },
+    baseline: { median: off, min: off, max: percentile(lone.off, 99) },
+    baselineName: 'groupCommit: false',
+    note: `p50 ${on.toFixed(3)} vs ${off.toFixed(3)} ms (${change >= 0 ? '+' : ''}${change.toFixed(1)} %; goal ≤ +10 %) ${change <= 10 ? '✅' : '❌'}; (min–max) shows p50–p99`,
+  });
+  return results;
 }
 
 interface ChildFigure {

@@ -1,4 +1,4 @@
-import type { AuditLog, CreateAuditLogEventInput } from '@auditkit/core';
+import type { AuditLog, CreateAuditLogEventInput, CreateAuditLogOptions } from '@auditkit/core';
 import { monotonicFactory } from 'ulid';
 
 // `ulid()` looks up its random source on every call (~85 µs); the factory does it once, as AuditKit's ids do.
@@ -36,7 +36,9 @@ export interface RawDriver {
 export interface BenchTarget {
   name: string;
   /** An audit log on a fresh, empty database (file, schema or database name). */
-  freshAuditLog(): Promise<{ auditLog: AuditLog; location: string }>;
+  freshAuditLog(
+    options?: Omit<CreateAuditLogOptions, 'store'>,
+  ): Promise<{ auditLog: AuditLog; location: string }>;
   /** The hand-written baseline on a fresh, empty table with the minimal indexes. */
   freshRawDriver(): Promise<RawDriver>;
   /** Export implementations to compare (`auditkit` plus baselines). */

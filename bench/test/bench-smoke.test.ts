@@ -17,4 +17,9 @@ it('runs the benchmark end to end on SQLite (both synchronous settings) with tin
     /\| sqlite-normal \| single ingest, 50 sequential events \| [\d,]+ events\/s/,
   );
   expect(result.stdout).not.toMatch(/\| sqlite-normal \| CSV export/);
+  for (const callers of ['1 caller', '8 callers', '64 callers'])
+    expect(result.stdout).toMatch(
+      new RegExp(`\\| sqlite \\| concurrent createEvent, ${callers}, 100 events \\| [\\d,]+ events/s`),
+    );
+  expect(result.stdout).toMatch(/\| sqlite \| lone createEvent latency p50, group commit on vs off \|/);
 }, 300_000);

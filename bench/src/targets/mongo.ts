@@ -53,10 +53,10 @@ export async function mongoTarget(): Promise<BenchTarget> {
     // FerretDB answers a replay's `_id: { $in }` reads with collection scans, so replays slow
     // down as the collection grows; 30,000 events (3,000 with --quick) keep the run short.
     ingestScale: 0.3,
-    async freshAuditLog() {
+    async freshAuditLog(options = {}) {
       const dbName = freshName('kit');
       return {
-        auditLog: await createAuditLog({ store: mongoStore({ url: server.url, dbName }) }),
+        auditLog: await createAuditLog({ ...options, store: mongoStore({ url: server.url, dbName }) }),
         location: dbName,
       };
     },

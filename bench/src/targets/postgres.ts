@@ -38,15 +38,16 @@ export async function postgresTarget(): Promise<BenchTarget> {
   await admin.query(`create database ${DATABASE}`);
   await admin.end();
   const url = benchDatabaseUrl();
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // pg's default pool size, as AuditKit's own pool has: the concurrent baselines use it all.
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
   let schemas = 0;
   return {
     name: 'postgres',
     exportModes: ['auditkit', 'raw-keyset', 'copy'],
-    async freshAuditLog() {
+    async freshAuditLog(options = {}) {
       const schema = `bench_${schemas++}`;
       return {
-        auditLog: await createAuditLog({ store: postgresStore({ url, schema }) }),
+        auditLog: await createAuditLog({ ...options, store: postgresStore({ url, schema }) }),
         location: schema,
       };
     },

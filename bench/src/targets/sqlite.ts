@@ -22,10 +22,10 @@ export function sqliteTarget(synchronous: SqliteSynchronous = 'full'): BenchTarg
     exportModes: ['auditkit', 'raw-keyset'],
     // Exports only read; `synchronous` governs commits.
     ingestOnly: synchronous !== 'full',
-    async freshAuditLog() {
+    async freshAuditLog(options = {}) {
       const location = join(directory, `auditkit-${files++}.db`);
       const store = sqliteStore({ filename: location, synchronous });
-      return { auditLog: await createAuditLog({ store }), location };
+      return { auditLog: await createAuditLog({ ...options, store }), location };
     },
     async freshRawDriver(): Promise<RawDriver> {
       const db = new Database(join(directory, `raw-${files++}.db`));

@@ -20,6 +20,7 @@ import {
   type WaitForExportOptions,
 } from './export-jobs.js';
 import { type ExportStorage, filesystemExportStorage, guardExportStorage } from './export-storage.js';
+import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions, type GroupCommitSettings } from './group-commit.js';
 import { guardStore } from './guarded-store.js';
 import { DEFAULT_EVENT_LIMITS, type EventLimits } from './limits.js';
 import {
@@ -40,6 +41,7 @@ import {
   checkOptions,
   hasMethods,
   isNonEmptyString,
+  isNonNegativeInteger,
   isObject,
   isPositiveInteger,
   type OptionsSpec,
@@ -90,6 +92,14 @@ export interface CreateAuditLogOptions<TransactionHandle = unknown> {
    * {@link LogStreamSettings}).
    */
   logStreams?: Partial<LogStreamSettings>;
+  /**
+   * Group commit of concurrent single `createEvent` calls (see {@link GroupCommitOptions}):
+   * calls that arrive while earlier ones are being written are written together, in one
+   * `insertEvents` call of the store, each caller still getting its own event, replay flag or
+   * error. On by default (`true`): a call that finds no write running is written at once. `false`
+   * writes every call on its own. Calls through `withTransaction` are never grouped.
+   */
+  groupCommit?: boolean | GroupCommitOptions;
 }
 
 const positiveInteger = { expected: 'a positive integer', accepts: isPositiveInteger };
@@ -159,6 +169,17 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
           maxBackoffMs: positiveInteger,
           maxRetryAfterMs: positiveInteger,
           onError: { expected: 'a function', accepts: isFunction },
+        },
+      },
+    },
+    groupCommit: {
+      expected: 'a boolean or an object of group commit settings',
+      accepts: (value) => typeof value === 'boolean' || isObject(value),
+      fields: {
+        options: {
+          maxEvents: positiveInteger,
+          maxConcurrentWrites: positiveInteger,
+          windowMs: { expected: 'a whole number of milliseconds ≥ 0', accepts: isNonNegativeInteger },
         },
       },
     },
@@ -545,12 +566,14 @@ export async function createAuditLog<TransactionHandle = unknown>(
   await store.open();
 
   const schemas = new SchemaRegistry(store, now);
+  const limits = { ...DEFAULT_EVENT_LIMITS, ...options.limits };
   const intake = new EventIntake({
     store,
     schemas,
-    limits: { ...DEFAULT_EVENT_LIMITS, ...options.limits },
+    limits,
     requireSchemas: options.requireSchemas ?? true,
     now,
+    groupCommit: groupCommitSettings(options.groupCommit, limits.maxBatchSize),
   });
   const pageSize = options.exportPageSize ?? store.capabilities.exportPageSize ?? 1000;
   const reader = new EventReader(store, pageSize);
@@ -668,6 +691,22 @@ export async function createAuditLog<TransactionHandle = unknown>(
       };
     },
   };
+}
+
+/** The settings of `createAuditLog({ groupCommit })`, or `undefined` when it is off. */
+function groupCommitSettings(
+  option: boolean | GroupCommitOptions | undefined,
+  maxBatchSize: number,
+): GroupCommitSettings | undefined {
+  if (option === false) return undefined;
+  const given = option === true || option === undefined ? {} : option;
+  const settings = { ...DEFAULT_GROUP_COMMIT, ...withoutUndefinedFields(given) };
+  // A group is one insertEvents call, as a batch is: never larger than a batch may be.
+  return { ...settings, maxEvents: Math.min(settings.maxEvents, maxBatchSize) };
+}
+
+function withoutUndefinedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
 }
 
 async function createOne(

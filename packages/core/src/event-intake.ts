@@ -9,6 +9,7 @@ import {
 } from './event-model.js';
 import { oversizeReason } from './event-size.js';
 import { identifyEvent } from './fingerprint.js';
+import { GroupCommit, type GroupCommitSettings } from './group-commit.js';
 import { decideIdempotentOutcome } from './idempotent-outcome.js';
 import { newEventId } from './ids.js';
 import type { EventLimits } from './limits.js';
@@ -28,6 +29,8 @@ interface IntakeOptions {
   limits: EventLimits;
   requireSchemas: boolean;
   now: () => Date;
+  /** Group commit of single `createEvent` calls; `undefined` writes each call on its own. */
+  groupCommit?: GroupCommitSettings | undefined;
 }
 
 const MAX_KEY_LENGTH = 255;
@@ -36,15 +39,33 @@ const MAX_KEY_LENGTH = 255;
 export class EventIntake {
   readonly #options: IntakeOptions;
   readonly #inputSchema: ReturnType<typeof createEventInputSchema>;
+  readonly #group: GroupCommit | undefined;
 
   constructor(options: IntakeOptions, inputSchema = createEventInputSchema(options.limits)) {
     this.#options = options;
     this.#inputSchema = inputSchema;
+    this.#group =
+      options.groupCommit &&
+      new GroupCommit(
+        {
+          write: (rows) => this.#insert(rows),
+          conflict: (key) => conflictError([0], () => key, true),
+        },
+        options.groupCommit,
+      );
   }
 
-  /** The same intake writing to another store (one bound to the caller's transaction). */
+  /**
+   * The same intake writing to another store (one bound to the caller's transaction), without
+   * group commit: a caller's transaction is its own, and its statements cannot be shared.
+   */
   withStore(store: AuditStore, schemas: SchemaRegistry): EventIntake {
-    return new EventIntake({ ...this.#options, store, schemas }, this.#inputSchema);
+    return new EventIntake({ ...this.#options, store, schemas, groupCommit: undefined }, this.#inputSchema);
+  }
+
+  /** One `insertEvents` call for rows unique by `(organizationId, idempotencyKey)`, core deciding. */
+  #insert(rows: readonly EventRow[]) {
+    return this.#options.store.insertEvents(rows, (facts) => decideIdempotentOutcome(rows, facts));
   }
 
   async create(
@@ -78,6 +99,13 @@ export class EventIntake {
     const prepared = await this.#validateAll(items, single);
     const rows = this.#toRows(organizationId, prepared);
 
+    const [row] = rows;
+    if (single && this.#group && row && rows.length === 1) {
+      // A valid, identified event joins the next group; its outcome is its own.
+      const outcome = await this.#group.submit(row, prepared[0]?.idempotencyKey ?? row.idempotencyKey);
+      return [{ ...outcome.event, replayed: outcome.replayed }];
+    }
+
     // Within one call a key may appear twice: same content is one event, other content a conflict.
     const firstIndexByKey = new Map<string, number>();
     const uniqueRows: EventRow[] = [];
@@ -98,9 +126,7 @@ export class EventIntake {
     const keyOf = (index: number) => prepared[index]?.idempotencyKey ?? rows[index]?.idempotencyKey;
     if (conflicts.length > 0) throw conflictError(conflicts, keyOf, single);
 
-    const result = await this.#options.store.insertEvents(uniqueRows, (facts) =>
-      decideIdempotentOutcome(uniqueRows, facts),
-    );
+    const result = await this.#insert(uniqueRows);
     if (result.status === 'conflict') {
       const original = result.indexes.map((uniqueIndex) => sourceOf.indexOf(uniqueIndex));
       throw conflictError(original, keyOf, single);

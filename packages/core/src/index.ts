@@ -47,6 +47,7 @@ export {
   guardExportStorage,
   type SignedUrlOptions,
 } from './export-storage.js';
+export type { GroupCommitOptions } from './group-commit.js';
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
 export {
   backoffDelay,

@@ -7,6 +7,14 @@ export interface ConformanceContext {
   capabilities: AuditStoreCapabilities;
   /** A fresh, empty store wrapped in an audit log; closed after the test. */
   open(options?: Omit<CreateAuditLogOptions, 'store'>): Promise<AuditLog>;
+  /**
+   * Like `open()`, on a fresh store wrapped by `wrap` (which sees every call the audit log makes
+   * to the store): for cases that count or observe store calls.
+   */
+  openWrapped(
+    wrap: (store: AuditStore) => AuditStore,
+    options?: Omit<CreateAuditLogOptions, 'store'>,
+  ): Promise<AuditLog>;
   /** The store behind the last `open()`, for cases that look below the public API. */
   lastStore(): AuditStore;
   /**

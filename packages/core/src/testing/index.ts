@@ -14,6 +14,7 @@ import { exportCases } from './export-cases.js';
 import { type ExportStorageCase, exportFileCases } from './export-file-cases.js';
 import { exportRecordCases } from './export-record-cases.js';
 import { exportSafetyCases } from './export-safety-cases.js';
+import { groupCommitCases } from './group-commit-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
 import { insertFactCases } from './insert-fact-cases.js';
@@ -107,6 +108,13 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
       opened.push(log);
       return log;
     },
+    async openWrapped(wrap, logOptions = {}) {
+      current = await options.makeStore();
+      probe ??= current;
+      const log = await createAuditLog({ ...logOptions, store: wrap(current) });
+      opened.push(log);
+      return log;
+    },
     lastStore() {
       if (!current) throw new Error('open() a store first');
       return current;
@@ -133,6 +141,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     schemaCases(context);
     patternCases(context);
     idempotencyCases(context);
+    groupCommitCases(context);
     keyNamespaceCases(context);
     insertFactCases(context);
     readCases(context);

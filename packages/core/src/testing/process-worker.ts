@@ -135,6 +135,30 @@ export async function runConformanceWorker(
       out(ids);
       return;
     }
+    case 'race-concurrent': {
+      // Every process sends the same events, each as its own createEvent call, from 32 concurrent
+      // callers (grouped by group commit), in its own shuffled order; even events carry a key,
+      // odd ones get their key derived from the content.
+      const auditLog = await declare(openStore(location));
+      const count = Number(process.env.AUDITKIT_RACE_EVENTS ?? 10_000) / 20;
+      const order = shuffled(count, seed + 1);
+      const ids: string[] = new Array(count);
+      let next = 0;
+      const caller = async () => {
+        while (next < order.length) {
+          const i = order[next++] as number;
+          const created =
+            i % 2 === 0
+              ? await auditLog.createEvent(organizationId, raceEvent(i), { idempotencyKey: `race-${i}` })
+              : await auditLog.createEvent(organizationId, raceEvent(i));
+          ids[i] = created.id;
+        }
+      };
+      await Promise.all(Array.from({ length: 32 }, caller));
+      await auditLog.close();
+      out(ids);
+      return;
+    }
     case 'conflict': {
       const auditLog = await declare(openStore(location));
       try {
