@@ -11,7 +11,7 @@ const databases = useTestDatabases();
 const raw = useRawClient(databases.url);
 const PROCESSES = 8;
 const KEYS = 1000;
-const GROUPED_KEYS = 400;
+const GROUPED_KEYS = 200;
 
 for (const [keys, callers] of [
   [KEYS, 1],
