@@ -7,7 +7,8 @@ import { csvCell, RAW_CSV_HEADER } from '../raw-csv.js';
 import { type BenchTarget, RAW_COLUMNS, type RawDriver, type RawRow, rawValues } from '../target.js';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DATABASE = 'auditkit_bench';
+// Another name (BENCH_PG_DATABASE) keeps runs of several checkouts on one server apart.
+const DATABASE = process.env.BENCH_PG_DATABASE ?? 'auditkit_bench';
 
 export function benchDatabaseUrl(): string {
   const url = new URL(BASE_URL);

@@ -8,6 +8,7 @@ import {
 import { type AuditDatabase, kyselyStore, migrateToLatest, sqlMigrations } from '@auditkit/kysely-store';
 import { Kysely, PostgresDialect, type PostgresPool, sql } from 'kysely';
 import { guardClientErrors } from './client-error-guard.js';
+import { streamExportCells } from './postgres-export.js';
 import { postgresTraits } from './postgres-traits.js';
 import { bindPostgresTransaction, type PostgresTransactionHandle } from './postgres-transactions.js';
 
@@ -120,15 +121,17 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore<Postgre
   checkOptions('postgresStore', options, POSTGRES_STORE_OPTIONS);
   const { url, pool, schema = 'public' } = options;
   const owned = pool === undefined;
-  const root = new Kysely<AuditDatabase>({
-    dialect: new PostgresDialect({
-      pool: async () => guardClientErrors(pool ?? (await createPool(url))),
-    }),
-  });
+  // One pool for kysely and the COPY export, created on first use.
+  let poolPromise: Promise<PostgresPool> | undefined;
+  const getPool = () => {
+    poolPromise ??= (async () => guardClientErrors(pool ?? (await createPool(url))))();
+    return poolPromise;
+  };
+  const root = new Kysely<AuditDatabase>({ dialect: new PostgresDialect({ pool: getPool }) });
   // Qualifies every table the shared store names, so it only ever sees AuditKit's schema.
   const db = root.withSchema(schema);
 
-  return kyselyStore({
+  const store = kyselyStore<PostgresTransactionHandle>({
     name: 'postgres',
     capabilities: {
       persistent: true,
@@ -136,6 +139,8 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore<Postgre
       // 38,000-44,000 with 500, as fewer decoded rows are alive at once for the garbage
       // collector (43 % of the CPU at 1,000). Not smaller: each page is a round trip to the server.
       exportPageSize: 500,
+      // CSV exports read through COPY (postgres-export.ts).
+      exportCells: true,
     },
     db,
     traits: postgresTraits,
@@ -162,4 +167,8 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore<Postgre
     },
     bindTransaction: (handle) => bindPostgresTransaction(handle, schema),
   });
+  // CSV exports read through COPY on AuditKit's own pool (a store bound to the caller's
+  // transaction keeps the page-by-page path, which reads inside that transaction).
+  store.streamExportCells = (filter) => streamExportCells(getPool, db, filter);
+  return store;
 }

@@ -6,7 +6,14 @@ import {
   parseListEventsOptions,
 } from './event-filter.js';
 import { type AuditLogEvent, isStorableTime } from './event-model.js';
-import { csvHeader, csvRows, type ExportFormat, ndjsonLines } from './export-format.js';
+import {
+  csvHeader,
+  csvRows,
+  csvRowsFromCells,
+  EXPORT_CELLS,
+  type ExportFormat,
+  ndjsonLines,
+} from './export-format.js';
 import { decodeCursor, encodeCursor, type List, parseRequest, planPage, toList } from './pagination.js';
 import type { AuditStore, EventFilter, EventPosition } from './store.js';
 import { requiredText } from './text-rules.js';
@@ -97,6 +104,16 @@ export class EventReader {
   ): AsyncGenerator<string> {
     if (format === 'csv') yield csvHeader();
     let rowsDone = 0;
+    if (format === 'csv' && this.#store.streamExportCells) {
+      // The store streams column text (e.g. Postgres COPY); core still writes every CSV rule.
+      for await (const cells of this.#store.streamExportCells(filter)) {
+        if (cells.length === 0) continue;
+        yield csvRowsFromCells(cells);
+        rowsDone += cells.length / EXPORT_CELLS.length;
+        onProgress?.(rowsDone);
+      }
+      return;
+    }
     for await (const page of this.events(filter)) {
       yield format === 'csv' ? csvRows(page) : ndjsonLines(page);
       rowsDone += page.length;

@@ -94,5 +94,14 @@ export function guardStore(store: AuditStore): AuditStore {
       }
     };
   }
+  if (typeof store.streamExportCells === 'function') {
+    guarded.streamExportCells = async function* (filter: EventFilter) {
+      try {
+        yield* store.streamExportCells?.(filter) as AsyncIterable<readonly (string | null)[]>;
+      } catch (error) {
+        throw toStorageError(error, `stream export cells (${store.name})`);
+      }
+    };
+  }
   return guarded as unknown as AuditStore;
 }

@@ -20,6 +20,7 @@
  */
 export { closestName } from './did-you-mean.js';
 export { compareEventPositions, matchesFilter } from './event-order.js';
+export { csvRowsFromCells, EXPORT_CELLS } from './export-format.js';
 export { guardStore } from './guarded-store.js';
 export { decideIdempotentOutcome } from './idempotent-outcome.js';
 export {

@@ -83,6 +83,18 @@ export interface AuditStore<TransactionHandle = unknown> {
   streamEvents?(filter: EventFilter, pageSize: number): AsyncIterable<AuditLogEvent[]>;
 
   /**
+   * Optional capability: the export cells ({@link EXPORT_CELLS}) of every event of one
+   * organization matching `filter`, ascending by `(occurredAt, id)`, as flat pages of
+   * `EXPORT_CELLS.length` cells per event. CSV exports use it when present instead of decoding
+   * whole events: the store reports the stored columns' text and core turns it into CSV (quoting,
+   * formula neutralisation, JSON and time formats), so a store that can stream columns cheaply
+   * (Postgres `COPY … TO STDOUT`) skips building event objects. The same guarantees as
+   * {@link streamEvents}: every event that existed when it was called exactly once, about a page
+   * in memory at a time, the cursor released when the consumer stops early.
+   */
+  streamExportCells?(filter: EventFilter): AsyncIterable<readonly (string | null)[]>;
+
+  /**
    * Deletes at most `limit` events of `organizationId` with `occurredAt < before`; returns how
    * many it deleted. Events of other organizations MUST NOT be touched.
    */
@@ -232,6 +244,11 @@ export interface AuditStoreCapabilities {
    * that learns this from its server (MongoDB needs a replica set) reports it once open.
    */
   transactions?: boolean;
+  /**
+   * The store implements `streamExportCells` (CSV exports read column text instead of decoded
+   * events). The conformance suite checks the method is there exactly when this says so.
+   */
+  exportCells?: boolean;
 }
 
 /** An event ready to store: identity assigned by core. */

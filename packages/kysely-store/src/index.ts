@@ -7,7 +7,7 @@ export {
 } from './caller-transaction.js';
 export type { SqlDialectTraits } from './dialect-traits.js';
 export type { SchemaMigration } from './kysely-migrator.js';
-export { type KyselyStoreConfig, kyselyStore } from './kysely-store.js';
+export { filteredEvents, type KyselyStoreConfig, kyselyStore } from './kysely-store.js';
 export { migrateToLatest, SQL_SCHEMAS, type SqlSchemaTraits, sqlMigrations } from './migrations.js';
 export { outsideTransaction } from './row-writers.js';
 export type {

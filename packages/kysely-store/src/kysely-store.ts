@@ -86,7 +86,8 @@ export function kyselyStore<TransactionHandle = unknown>(
         ...onCallerTransaction(caller, storeOn(caller.db, traits, savepointWriter(caller))),
         ...leases,
         name: config.name,
-        capabilities: { ...config.capabilities, transactions: true },
+        // Reads inside the caller's transaction page through findEvents: no COPY cells here.
+        capabilities: { ...config.capabilities, transactions: true, exportCells: false },
         open: async () => {},
         close: async () => {},
       };
@@ -407,7 +408,7 @@ function storeOn(
  * sent: with both, SQLite seeks from the range start on every page, which makes a full export
  * quadratic.
  */
-function tighterBounds(query: EventPageQuery) {
+function tighterBounds(query: Omit<EventPageQuery, 'limit'>) {
   const afterTime = query.after?.occurredAt.getTime();
   if (afterTime === undefined)
     return { rangeStart: query.rangeStart, rangeEnd: query.rangeEnd, after: undefined };
@@ -425,6 +426,27 @@ function tighterBounds(query: EventPageQuery) {
 
 /** The keyset query behind reads and exports; every filter becomes SQL. */
 function selectEvents(db: Kysely<AuditDatabase>, traits: SqlDialectTraits, query: EventPageQuery) {
+  return filteredEvents(db, traits, query)
+    .orderBy('occurred_at', query.order)
+    .orderBy('id', query.order)
+    .limit(query.limit);
+}
+
+/**
+ * Every column of the events matching `query`'s filter (and keyset position, if any), unordered
+ * and unlimited: the `WHERE` clause every read uses, for a store that reads events another way
+ * (the Postgres store's `COPY` export).
+ *
+ * @example
+ * ```ts
+ * const { sql, parameters } = filteredEvents(db, traits, { organizationId: 'org_1', order: 'asc' }).compile();
+ * ```
+ */
+export function filteredEvents(
+  db: Kysely<AuditDatabase>,
+  traits: SqlDialectTraits,
+  query: Omit<EventPageQuery, 'limit'>,
+) {
   const { rangeStart, rangeEnd, after } = tighterBounds(query);
   let select = db
     .selectFrom('auditkit_events')
@@ -445,5 +467,5 @@ function selectEvents(db: Kysely<AuditDatabase>, traits: SqlDialectTraits, query
       ),
     );
   }
-  return select.orderBy('occurred_at', query.order).orderBy('id', query.order).limit(query.limit);
+  return select;
 }

@@ -11,6 +11,7 @@ import type { ConformanceContext } from './context.js';
 import { dateCases } from './date-cases.js';
 import { eventCases } from './event-cases.js';
 import { exportCases } from './export-cases.js';
+import { exportCellsCases } from './export-cells-cases.js';
 import { type ExportStorageCase, exportFileCases } from './export-file-cases.js';
 import { exportRecordCases } from './export-record-cases.js';
 import { exportSafetyCases } from './export-safety-cases.js';
@@ -146,6 +147,7 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     insertFactCases(context);
     readCases(context);
     exportCases(context);
+    exportCellsCases(context);
     exportSafetyCases(context);
     const storages: ExportStorageCase[] = [
       {
