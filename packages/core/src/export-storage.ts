@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -53,7 +53,11 @@ export interface ExportStorage {
   read(key: string): Promise<ExportObjectStream | undefined>;
   /** The object's size, or `undefined` when no object exists under `key` (failures reject). */
   stat(key: string): Promise<{ size: number } | undefined>;
-  /** Removes the object under `key`; resolves as well when there is none. */
+  /**
+   * Removes the object under `key`, and what an interrupted write of `key` left (a partial
+   * file, an unfinished multipart upload, which also makes a writer still at it fail); resolves
+   * as well when there is none.
+   */
   delete(key: string): Promise<void>;
   /**
    * A URL that serves the object to a plain HTTP GET, without credentials, until it expires
@@ -276,6 +280,18 @@ export function filesystemExportStorage(options: FilesystemExportStorageOptions 
     },
     async delete(key) {
       await rm(pathOf(key), { force: true });
+      // Also what a writer of this key killed mid-write left behind (`<key>.<uuid>.partial`).
+      let names: string[];
+      try {
+        names = await readdir(directory);
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
+      }
+      const leftover = new RegExp(`^${key.replace(/[.]/g, '\\.')}\\.[0-9a-f-]{36}\\.partial$`);
+      for (const name of names) {
+        if (leftover.test(name)) await rm(join(directory, name), { force: true });
+      }
     },
   };
 }

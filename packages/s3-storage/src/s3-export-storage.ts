@@ -9,9 +9,11 @@ import {
   type OptionsSpec,
 } from '@auditkit/core/store';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -222,7 +224,21 @@ export function s3ExportStorage(options: S3ExportStorageOptions): ExportStorage 
       return object && { size: object.size };
     },
     async delete(key) {
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: keyOf(key) }));
+      const Key = keyOf(key);
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+      // Also the unfinished uploads of this key (a writer killed mid-upload), so their parts stop
+      // costing; a writer still at it then fails instead of completing.
+      const { Uploads = [] } = await client.send(
+        new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: Key }),
+      );
+      for (const upload of Uploads) {
+        if (upload.Key !== Key || upload.UploadId === undefined) continue;
+        await client
+          .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId: upload.UploadId }))
+          .catch((error: unknown) => {
+            if (!(error instanceof Error && error.name === 'NoSuchUpload')) throw error;
+          });
+      }
     },
     signedUrl(key, { expiresInSeconds, filename, contentType }) {
       if (

@@ -21,6 +21,8 @@ export function s3TestOptions(prefix = freshPrefix()) {
     region: s3.region,
     forcePathStyle: true,
     credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    // S3's smallest part, so tests of a few MiB already run multipart uploads.
+    partSize: 5 * 1024 * 1024,
   };
 }
 

@@ -112,6 +112,36 @@ export function runExportStorageConformance(options: ExportStorageConformanceOpt
       expect(await options.listLeftovers()).toEqual([]);
     });
 
+    it('deletes what an interrupted write of the key left, and that write then fails instead of appearing', async () => {
+      const storage = await options.makeStorage();
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const chunk = 'y'.repeat(1024 * 1024);
+      const body = (async function* () {
+        // Past one 5 MiB part: a multipart upload (or a partial file) exists while the body waits.
+        for (let i = 0; i < 6; i++) yield chunk;
+        await held;
+        yield chunk;
+      })();
+      const writing = storage.write('audit_log_export_zombie.csv', body, { contentType: CONTENT_TYPE }).then(
+        () => 'completed',
+        () => 'failed',
+      );
+      const deadline = Date.now() + 30_000;
+      while ((await options.listLeftovers()).length === 0) {
+        if (Date.now() > deadline) throw new Error('the write left no trace while under way');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await storage.delete('audit_log_export_zombie.csv');
+      expect(await options.listLeftovers()).toEqual([]);
+      release();
+      expect(await writing).toBe('failed');
+      expect(await storage.stat('audit_log_export_zombie.csv')).toBeUndefined();
+      expect(await options.listLeftovers()).toEqual([]);
+    });
+
     it('reports a missing object as missing, and deleting it twice is fine', async () => {
       const storage = await options.makeStorage();
       expect(await storage.stat('audit_log_export_none.csv')).toBeUndefined();
