@@ -19,6 +19,8 @@ export default mergeConfig(
   defineProject({
     test: {
       name: 'http',
+      // The S3 server (versitygw) for the export downloads from S3 storage.
+      globalSetup: ['../s3-storage/test/global-setup.ts'],
       exclude: [...configDefaults.exclude, ...(sdk11Runs ? [] : ['test/sdk11/**'])],
     },
   }),

@@ -1,63 +1,50 @@
-import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { AuditLog, AuditLogExport } from '@auditkit/core';
+import { exportContentType } from '@auditkit/core';
 import { HttpError } from './http-errors.js';
 
-const CHUNK_BYTES = 64 * 1024;
-
 /**
- * A response streaming a file from disk chunk by chunk, so a large export never sits in memory.
- * A file that has gone (an export directory cleaned up) is 410 Gone.
+ * The response that hands a ready export's file to a downloader, from whichever export storage
+ * the audit log has: a `302` redirect to the storage's signed URL (S3: a presigned GET, so the
+ * bytes never pass through this process), or the file streamed chunk by chunk so a large
+ * export never sits in memory. A file that has gone (expired, deleted) is `410 Gone`; an export
+ * not ready is `409`.
  */
-export async function fileResponse(
-  path: string,
-  headers: { contentType: string; filename: string },
+export async function exportFileResponse(
+  auditLog: AuditLog,
+  exp: AuditLogExport,
+  filename: string,
 ): Promise<Response> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (isMissing(error)) throw new HttpError(410, 'export_file_gone', 'The export file no longer exists');
-    throw error;
+  if (exp.state === 'expired') throw gone();
+  if (exp.state !== 'ready') {
+    throw new HttpError(409, 'export_not_ready', `Export "${exp.id}" is ${exp.state}, not ready`);
   }
-  const { size } = await handle.stat();
-  return new Response(streamOf(handle, size), {
+  const file = await auditLog.openExport(exp.id);
+  if (file === undefined) throw gone();
+  if (file.kind === 'url') {
+    return new Response(null, { status: 302, headers: { location: file.url, 'cache-control': 'no-store' } });
+  }
+  return new Response(Readable.toWeb(file.body) as ReadableStream<Uint8Array>, {
     status: 200,
     headers: {
-      'content-type': headers.contentType,
-      'content-length': String(size),
-      'content-disposition': `attachment; filename="${headers.filename.replace(/[^\w.-]/g, '_')}"`,
+      'content-type': exportContentType(exp.format),
+      'content-length': String(file.size),
+      'content-disposition': `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`,
       'cache-control': 'no-store',
     },
   });
 }
 
-function streamOf(handle: FileHandle, size: number): ReadableStream<Uint8Array> {
-  let offset = 0;
-  const finish = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    await handle.close();
-    controller.close();
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const buffer = new Uint8Array(Math.min(CHUNK_BYTES, Math.max(1, size - offset)));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, offset);
-        offset += bytesRead;
-        if (bytesRead > 0) controller.enqueue(buffer.subarray(0, bytesRead));
-        // Ending at the size announced in Content-Length, not one empty read later, lets the
-        // response finish as soon as its last byte is written.
-        if (bytesRead === 0 || offset >= size) await finish(controller);
-      } catch (error) {
-        await handle.close().catch(() => undefined);
-        controller.error(error);
-      }
-    },
-    async cancel() {
-      await handle.close();
-    },
-  });
+/**
+ * Whether a ready export's file is still in the storage: the WorkOS API reports a ready export
+ * whose file is gone (deleted by an operator or the expiry sweep) as `expired`.
+ */
+export async function exportFileExists(auditLog: AuditLog, exp: AuditLogExport): Promise<boolean> {
+  const file = await auditLog.openExport(exp.id);
+  if (file?.kind === 'stream') file.body.destroy();
+  return file !== undefined;
 }
 
-function isMissing(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
+function gone(): HttpError {
+  return new HttpError(410, 'export_file_gone', 'The export file no longer exists');
 }

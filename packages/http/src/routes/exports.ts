@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import type { AuditLogExport } from '@auditkit/core';
 import { canAccessOrganization } from '../auth.js';
-import { fileResponse } from '../file-response.js';
+import { exportFileExists, exportFileResponse } from '../file-response.js';
 import { HttpError, jsonResponse } from '../http-errors.js';
 import { type ExportWireState, exportFiltersFromWire, exportToWire } from '../wire-format.js';
 import { assertOrganizationAccess, param, type Route, type RouteContext } from './context.js';
@@ -27,7 +26,7 @@ export const exportRoutes: Route[] = [
     path: '/audit_logs/exports/:id',
     async handle(context) {
       const exp = await visibleExport(context, param(context, 'id'));
-      const state = await wireState(exp);
+      const state = await wireState(context, exp);
       if (state === 'error') {
         // The reason can hold server paths and driver messages: it goes to the operator's
         // log, and the client only learns that the export failed.
@@ -51,15 +50,10 @@ export const exportRoutes: Route[] = [
         }
         context.limitDownload(id);
       }
+      // From whichever storage the audit log has: a redirect to S3's presigned URL, or a
+      // stream. Any instance sharing the database and the storage serves any export.
       const exp = await visibleExport(context, id);
-      if (exp.state !== 'ready' || exp.path === undefined) {
-        throw new HttpError(409, 'export_not_ready', `Export "${exp.id}" is ${exp.state}, not ready`);
-      }
-      return fileResponse(exp.path, {
-        contentType:
-          exp.format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8',
-        filename: `${exp.id}.${exp.format}`,
-      });
+      return exportFileResponse(context.auditLog, exp, `${exp.id}.${exp.format}`);
     },
   },
 ];
@@ -68,16 +62,9 @@ export const exportRoutes: Route[] = [
  * The state the WorkOS API reports: a ready export whose file is gone (deleted by an operator
  * or a clean-up job) is `expired`, as WorkOS reports an export past its retention.
  */
-async function wireState(exp: AuditLogExport): Promise<ExportWireState> {
+async function wireState(context: RouteContext, exp: AuditLogExport): Promise<ExportWireState> {
   if (exp.state !== 'ready') return exp.state;
-  if (exp.path === undefined) return 'expired';
-  try {
-    await stat(exp.path);
-    return 'ready';
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return 'expired';
-    throw error;
-  }
+  return (await exportFileExists(context.auditLog, exp)) ? 'ready' : 'expired';
 }
 
 /**

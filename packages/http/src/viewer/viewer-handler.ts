@@ -1,5 +1,5 @@
 import type { AuditLog, AuditLogExport } from '@auditkit/core';
-import { fileResponse } from '../file-response.js';
+import { exportFileResponse } from '../file-response.js';
 import { errorResponse, HttpError, jsonResponse } from '../http-errors.js';
 import { eventToWire, exportFiltersFromWire, listEventsFromQuery } from '../wire-format.js';
 import { viewerScript } from './viewer-assets.js';
@@ -180,15 +180,7 @@ export function createAuditLogViewer(options: AuditLogViewerOptions): AuditLogVi
       // Another organization's export is reported exactly like a missing one.
       if (exp.organizationId !== organizationId) throw notFound(id);
       if (exportPath[2] === undefined) return json(exportToViewer(exp));
-      if (exp.state !== 'ready' || exp.path === undefined) {
-        throw new HttpError(409, 'export_not_ready', `Export "${exp.id}" is ${exp.state}, not ready`);
-      }
-      const response = await fileResponse(exp.path, {
-        contentType: 'text/csv; charset=utf-8',
-        filename: `audit-log-${exp.id}.csv`,
-      });
-      response.headers.set('cache-control', 'no-store');
-      return response;
+      return exportFileResponse(auditLog, exp, `audit-log-${exp.id}.${exp.format}`);
     }
     throw new HttpError(404, 'not_found', `No viewer endpoint at ${method} ${url.pathname}`);
   }
