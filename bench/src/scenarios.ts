@@ -315,6 +315,7 @@ function runExportChild(
   mode: string,
   location: string,
   organizationId: string,
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ChildFigure> {
   return new Promise((resolve, reject) => {
     // The child resolves packages as this process does (built output, or sources with --conditions).
@@ -329,7 +330,10 @@ function runExportChild(
       location,
       organizationId,
     ];
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
     let out = '';
     proc.stdout.on('data', (data: Buffer) => {
       out += data.toString();
@@ -374,10 +378,10 @@ export async function exportBenchmarks(
   await auditLog.close();
   await target.afterExportLoad?.(location);
 
-  const measure = async (mode: string, organizationId: string, expected: number) => {
+  const measure = async (mode: string, organizationId: string, expected: number, env?: NodeJS.ProcessEnv) => {
     const figures: ChildFigure[] = [];
     for (let run = 0; run < counts.runs; run++) {
-      const figure = await runExportChild(target.name, mode, location, organizationId);
+      const figure = await runExportChild(target.name, mode, location, organizationId, env);
       if (figure.rows !== expected)
         throw new Error(`${mode} exported ${figure.rows} rows, expected ${expected}`);
       figures.push(figure);
@@ -411,6 +415,9 @@ export async function exportBenchmarks(
       baselineName: mode,
     });
   }
+  if (target.exportStorageModes) {
+    results.push(...(await exportStorageRows(target, counts, small, large, measure, log)));
+  }
   const growth = auditKitLarge.rss.median - auditKitSmall.rss.median;
   results.push({
     adapter: target.name,
@@ -420,4 +427,55 @@ export async function exportBenchmarks(
     note: `${auditKitSmall.rss.median.toFixed(1)} MB → ${auditKitLarge.rss.median.toFixed(1)} MB (goal: < 50 MB growth) ${growth < 50 ? '✅' : '❌'}`,
   });
   return results;
+}
+
+type Measure = (
+  mode: string,
+  organizationId: string,
+  expected: number,
+  env?: NodeJS.ProcessEnv,
+) => Promise<{ rate: Figure; rss: Figure }>;
+
+/**
+ * Export jobs into S3 (a local versitygw, or S3_ENDPOINT's service) against export jobs into the
+ * filesystem storage: rows/s of the whole job (createExport → file complete), and the S3 job's
+ * peak RSS growth from the small to the large export (flat memory: multipart parts, not the file).
+ */
+async function exportStorageRows(
+  target: BenchTarget,
+  counts: Counts,
+  small: string,
+  large: string,
+  measure: Measure,
+  log: (line: string) => void,
+): Promise<Result[]> {
+  const { startBenchS3 } = await import('./s3-server.js');
+  const s3 = await startBenchS3(log);
+  try {
+    const env = { AUDITKIT_BENCH_S3: JSON.stringify(s3.options) };
+    log(`${target.name}: export jobs into S3 and the filesystem`);
+    const file = await measure('job-file', large, counts.exportLarge);
+    const s3Small = await measure('job-s3', small, counts.exportSmall, env);
+    const s3Large = await measure('job-s3', large, counts.exportLarge, env);
+    const growth = s3Large.rss.median - s3Small.rss.median;
+    return [
+      {
+        adapter: target.name,
+        measure: `export job into S3 (versitygw), ${counts.exportLarge.toLocaleString('en-US')} events`,
+        unit: 'rows/s',
+        auditKit: s3Large.rate,
+        baseline: file.rate,
+        baselineName: 'export job into the filesystem',
+      },
+      {
+        adapter: target.name,
+        measure: `S3 export job peak RSS growth ${counts.exportSmall.toLocaleString('en-US')} → ${counts.exportLarge.toLocaleString('en-US')} events`,
+        unit: 'MB',
+        auditKit: { median: growth, min: growth, max: growth },
+        note: `${s3Small.rss.median.toFixed(1)} MB → ${s3Large.rss.median.toFixed(1)} MB (goal: < 50 MB growth) ${growth < 50 ? '✅' : '❌'}`,
+      },
+    ];
+  } finally {
+    await s3.stop();
+  }
 }

@@ -43,6 +43,8 @@ export interface BenchTarget {
   freshRawDriver(): Promise<RawDriver>;
   /** Export implementations to compare (`auditkit` plus baselines). */
   exportModes: string[];
+  /** Also measure export jobs into the filesystem and S3 storages (one target is enough). */
+  exportStorageModes?: boolean;
   /** Export counts are multiplied by this (a slower server gets fewer rows). */
   exportScale?: number;
   /** Batched-ingest counts are multiplied by this (replays on FerretDB scan the collection). */

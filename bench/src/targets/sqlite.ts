@@ -20,6 +20,7 @@ export function sqliteTarget(synchronous: SqliteSynchronous = 'full'): BenchTarg
   return {
     name: synchronous === 'full' ? 'sqlite' : 'sqlite-normal',
     exportModes: ['auditkit', 'raw-keyset'],
+    exportStorageModes: synchronous === 'full',
     // Exports only read; `synchronous` governs commits.
     ingestOnly: synchronous !== 'full',
     async freshAuditLog(options = {}) {
