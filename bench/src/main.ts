@@ -36,7 +36,7 @@ const counts: Counts = values.tiny
     ? {
         batchEvents: 10_000,
         singleEvents: 300,
-        concurrentEvents: 300,
+        concurrentEvents: 200,
         exportSmall: 10_000,
         exportLarge: 50_000,
         runs: 1,

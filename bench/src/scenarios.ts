@@ -160,17 +160,13 @@ async function fromCallers(
   callers: number,
   count: number,
   call: (i: number) => Promise<unknown>,
-  latencies?: number[],
 ): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: callers }, async () => {
       while (next < count) {
-        const i = next++;
-        const callStarted = performance.now();
-        await call(i);
-        latencies?.push(performance.now() - callStarted);
+        await call(next++);
       }
     }),
   );
@@ -190,21 +186,21 @@ export async function concurrencyBenchmarks(
   const total = counts.concurrentEvents;
   const events = Array.from({ length: total }, (_, i) => benchEvent(20_000_000 + i));
   const results: Result[] = [];
-  const kitRun = async (callers: number, groupCommit: boolean, latencies?: number[]) => {
+  // Warm-ups send WARM_UP events (JIT, connections, first schema reads), not the full count, so
+  // the quick run stays short.
+  const WARM_UP = Math.min(total, 50);
+  const kitRun = async (callers: number, groupCommit: boolean, count = total) => {
     const { auditLog } = await target.freshAuditLog({ groupCommit });
     await declareBenchSchemas(auditLog);
-    const rate = await fromCallers(
-      callers,
-      total,
-      (i) => auditLog.createEvent(organizationOf(i), events[i] as (typeof events)[number]),
-      latencies,
+    const rate = await fromCallers(callers, count, (i) =>
+      auditLog.createEvent(organizationOf(i), events[i] as (typeof events)[number]),
     );
     await auditLog.close();
     return rate;
   };
-  const rawRun = async (callers: number) => {
+  const rawRun = async (callers: number, count = total) => {
     const raw = await target.freshRawDriver();
-    const rate = await fromCallers(callers, total, (i) =>
+    const rate = await fromCallers(callers, count, (i) =>
       raw.insertOne(toRawRow(organizationOf(i), events[i] as (typeof events)[number], `concurrent-${i}`)),
     );
     await raw.close();
@@ -224,7 +220,7 @@ export async function concurrencyBenchmarks(
     await declareBenchSchemas(logs.on);
     await declareBenchSchemas(logs.off);
     const spent = { on: 0, off: 0 };
-    for (let i = 0; i < total; i++) {
+    for (let i = 0; i < (run < 0 ? WARM_UP : total); i++) {
       const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
       for (const mode of order) {
         const callStarted = performance.now();
@@ -242,7 +238,16 @@ export async function concurrencyBenchmarks(
     }
   }
   const sequential = summarize(loneRates.on);
-  const rawSequential = await repeat(counts.runs, () => rawRun(1));
+  const measured = async (measure: () => Promise<number>, warmUp: () => Promise<number>) => {
+    await warmUp();
+    const rates: number[] = [];
+    for (let run = 0; run < counts.runs; run++) rates.push(await measure());
+    return summarize(rates);
+  };
+  const rawSequential = await measured(
+    () => rawRun(1),
+    () => rawRun(1, WARM_UP),
+  );
   results.push({
     adapter: target.name,
     measure: `concurrent createEvent, 1 caller, ${total.toLocaleString('en-US')} events`,
@@ -253,8 +258,14 @@ export async function concurrencyBenchmarks(
   });
   for (const callers of CALLERS.filter((n) => n > 1)) {
     log(`${target.name}: ${total} createEvent calls from ${callers} concurrent callers`);
-    const kit = await repeat(counts.runs, () => kitRun(callers, true));
-    const raw = await repeat(counts.runs, () => rawRun(callers));
+    const kit = await measured(
+      () => kitRun(callers, true),
+      () => kitRun(callers, true, WARM_UP),
+    );
+    const raw = await measured(
+      () => rawRun(callers),
+      () => rawRun(callers, WARM_UP),
+    );
     results.push({
       adapter: target.name,
       measure: `concurrent createEvent, ${callers} callers, ${total.toLocaleString('en-US')} events`,
@@ -264,7 +275,10 @@ export async function concurrencyBenchmarks(
       baselineName: `raw single-row insert per call, ${callers} callers`,
     });
     if (callers === 64) {
-      const off = await repeat(counts.runs, () => kitRun(callers, false));
+      const off = await measured(
+        () => kitRun(callers, false),
+        () => kitRun(callers, false, WARM_UP),
+      );
       results.push({
         adapter: target.name,
         measure: '64 callers: group commit on vs off',
