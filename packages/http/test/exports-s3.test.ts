@@ -1,4 +1,4 @@
-import { createAuditLog, type ExportStorage, exportObjectKey, memoryStore } from '@auditkit/core';
+import { createAuditLog, type ExportStorage, memoryStore } from '@auditkit/core';
 import { createAuditLogHandler, serve } from '@auditkit/http';
 import { WorkOS } from '@workos-inc/node';
 import { expect, it } from 'vitest';
@@ -6,7 +6,16 @@ import { testS3Storage } from '../../s3-storage/test/test-storage.js';
 import { ADMIN_KEY, declareSignInSchema, ORG_ACME, signInEvent } from './helpers.js';
 
 it('redirects a download to the presigned S3 URL, and reports expired with 410 once the object is gone', async () => {
-  const storage: ExportStorage = testS3Storage();
+  const s3 = testS3Storage();
+  const written: string[] = [];
+  // Notes the key each export's file is written under, to delete it below the API.
+  const storage: ExportStorage = {
+    ...s3,
+    write: (key, body, options) => {
+      written.push(key);
+      return s3.write(key, body, options);
+    },
+  };
   const auditLog = await createAuditLog({ store: memoryStore(), exportStorage: storage });
   const server = await serve(createAuditLogHandler({ auditLog, apiKeys: [ADMIN_KEY] }), {
     hostname: '127.0.0.1',
@@ -31,7 +40,8 @@ it('redirects a download to the presigned S3 URL, and reports expired with 410 o
     expect(object.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect((await object.text()).split('\r\n').filter(Boolean)).toHaveLength(2);
 
-    await storage.delete(exportObjectKey({ id, format: 'csv' }));
+    expect(written).toHaveLength(1);
+    await storage.delete(written[0] ?? '');
     expect((await workos.auditLogs.getExport(id)).state).toBe('expired');
     const gone = await fetch(ready.url ?? '', { redirect: 'manual' });
     expect(gone.status).toBe(410);

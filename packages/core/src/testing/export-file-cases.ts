@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditLog, CreateAuditLogOptions } from '../audit-log.js';
 import { CSV_COLUMNS } from '../export-format.js';
 import type { ExportFile } from '../export-jobs.js';
-import { type ExportStorage, exportObjectKey } from '../export-storage.js';
+import type { ExportStorage } from '../export-storage.js';
 import type { ConformanceContext } from './context.js';
 import { declareSchemas, manyEvents, ORG_A, ORG_B } from './fixtures.js';
 
@@ -75,13 +75,21 @@ export function exportFileCases(
   canReopen: boolean,
 ): void {
   let storage: ExportStorage | undefined;
+  let written: string[] = [];
   const open = async (options: Omit<CreateAuditLogOptions, 'store' | 'exportStorage'> = {}) => {
-    storage = await storageCase.make();
+    written = [];
+    storage = recordingKeys(await storageCase.make(), written);
     return context.open({ ...options, exportStorage: storage });
   };
   const currentStorage = () => {
     if (!storage) throw new Error('open() first');
     return storage;
+  };
+  /** The key the export's file was written under (whatever naming core uses for it). */
+  const keyOf = (exp: { id: string }) => {
+    const key = written.findLast((candidate) => candidate.startsWith(`${exp.id}.`));
+    if (key === undefined) throw new Error(`no file was written for ${exp.id}`);
+    return key;
   };
 
   describe(`export files on ${storageCase.name} storage`, () => {
@@ -106,7 +114,7 @@ export function exportFileCases(
       expect(rows.every((row) => row.action === 'user.signed_in' && row.organization_id === ORG_A)).toBe(
         true,
       );
-      expect(await currentStorage().stat(exportObjectKey(ready))).toBeDefined();
+      expect(await currentStorage().stat(keyOf(ready))).toBeDefined();
 
       const empty = await log.waitForExport(
         (await log.createExport({ organizationId: 'org_empty', ...RANGE })).id,
@@ -126,7 +134,7 @@ export function exportFileCases(
       const ready = await log.waitForExport((await log.createExport({ organizationId: ORG_A, ...RANGE })).id);
       const file = await log.openExport(ready.id);
       if (!file) throw new Error('a ready export has a file');
-      const local = currentStorage().localPath?.(exportObjectKey(ready));
+      const local = currentStorage().localPath?.(keyOf(ready));
       if (local !== undefined) {
         expect(ready.path).toBe(local);
         expect(ready.url).toBe(new URL(`file://${local}`).href);
@@ -208,11 +216,11 @@ export function exportFileCases(
       const file = await log.openExport(ready.id);
       expect(file).toBeDefined();
       if (file?.kind === 'stream') file.body.destroy();
-      await currentStorage().delete(exportObjectKey(ready));
-      expect(await currentStorage().stat(exportObjectKey(ready))).toBeUndefined();
+      await currentStorage().delete(keyOf(ready));
+      expect(await currentStorage().stat(keyOf(ready))).toBeUndefined();
       expect(await log.openExport(ready.id)).toBeUndefined();
       // Deleting what is already gone is fine.
-      await currentStorage().delete(exportObjectKey(ready));
+      await currentStorage().delete(keyOf(ready));
 
       const now = new Date();
       await context.lastStore().insertExport({
@@ -243,5 +251,21 @@ export function exportFileCases(
         expect(parseCsv(await downloadExport(other, ready.id))).toHaveLength(12);
       });
     }
+  });
+}
+
+/** The storage, noting every key written through it in `keys`. */
+function recordingKeys(storage: ExportStorage, keys: string[]): ExportStorage {
+  return new Proxy(storage, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === 'write') {
+        return (key: string, ...rest: [AsyncIterable<string | Uint8Array>, { contentType: string }]) => {
+          keys.push(key);
+          return target.write(key, ...rest);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
   });
 }
