@@ -1,10 +1,11 @@
-// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only ingest,concurrent,export] [--runs N] [--output docs/benchmarks.md]`
+// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only core,ingest,concurrent,export] [--runs N] [--output docs/benchmarks.md]`
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineDescription, resultsTable } from './report.js';
 import {
   type Counts,
   concurrencyBenchmarks,
+  coreBenchmarks,
   exportBenchmarks,
   ingestBenchmarks,
   type Result,
@@ -18,7 +19,7 @@ const { values } = parseArgs({
     adapters: { type: 'string', default: 'sqlite,sqlite-normal,postgres,mongo' },
     output: { type: 'string' },
     tiny: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'ingest,concurrent,export' },
+    only: { type: 'string', default: 'core,ingest,concurrent,export' },
     runs: { type: 'string' },
   },
 });
@@ -56,6 +57,7 @@ const parts = new Set((values.only ?? '').split(','));
 const log = (line: string) => console.error(`[bench] ${line}`);
 const results: Result[] = [];
 const started = Date.now();
+if (parts.has('core')) results.push(...(await coreBenchmarks(counts, log)));
 for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
   let target: BenchTarget | undefined;
   try {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { coreMicrosecondsPerEvent } from './core-cost.js';
 import { benchEvent, declareBenchSchemas, organizationOf } from './events.js';
 import { type Figure, percentile, repeat, summarize } from './stats.js';
 import { type BenchTarget, toRawRow } from './target.js';
@@ -492,4 +493,24 @@ async function exportStorageRows(
   } finally {
     await s3.stop();
   }
+
+/** The goal of issue 19 for core's own work per event. */
+const CORE_GOAL_MICROSECONDS = 10;
+
+/**
+ * Core's cost per event with a store that stores nothing (bench/src/core-cost.ts): validation,
+ * schema checks, fingerprints, ids and rows, in batches of 1,000, as CPU time of the process.
+ */
+export async function coreBenchmarks(counts: Counts, log: (line: string) => void): Promise<Result[]> {
+  log(`core: ${counts.batchEvents} events against a no-op store`);
+  const figure = await repeat(Math.max(counts.runs, 3), () => coreMicrosecondsPerEvent(counts.batchEvents));
+  return [
+    {
+      adapter: 'core',
+      measure: `CPU per event, no-op store, ${counts.batchEvents.toLocaleString('en-US')} events (1,000/batch)`,
+      unit: 'µs',
+      auditKit: figure,
+      note: `goal ≤ ${CORE_GOAL_MICROSECONDS} µs ${figure.median <= CORE_GOAL_MICROSECONDS ? '✅' : '❌'}`,
+    },
+  ];
 }
