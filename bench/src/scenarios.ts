@@ -493,6 +493,7 @@ async function exportStorageRows(
   } finally {
     await s3.stop();
   }
+}
 
 /** The goal of issue 19 for core's own work per event. */
 const CORE_GOAL_MICROSECONDS = 10;
