@@ -27,7 +27,7 @@ export interface LogStreamSettings {
   storages: Record<string, LogStreamStorage>;
   /** Events per delivered batch. Default 500. */
   batchSize: number;
-  /** How often an idle stream looks for new events, and streams are looked for. Default 500 ms. */
+  /** How often an idle stream looks for new events (streams themselves are looked for every quarter lease, 0.5–5 s). Default 500 ms. */
   pollIntervalMs: number;
   /** A delivering process's lease on a stream; renewed every third of it. Default 30 s. */
   leaseTtlMs: number;
@@ -173,7 +173,8 @@ export class LogStreamDelivery {
       } catch (error) {
         this.settings.onError(error);
       }
-      await pause(this.settings.pollIntervalMs, signal);
+      // Looking for streams asks for leases (writes): far less often than a held stream polls.
+      await pause(scanInterval(this.settings), signal);
     }
   }
 
@@ -296,6 +297,11 @@ export class LogStreamDelivery {
       { deliveryToken: token, states: ['retrying'] },
     );
   }
+}
+
+/** How often streams are looked for: a quarter of a lease (a dead holder's streams are taken over soon after it expires), within 0.5–5 s. */
+function scanInterval(settings: LogStreamSettings): number {
+  return Math.min(5_000, Math.max(settings.pollIntervalMs, 500, Math.floor(settings.leaseTtlMs / 4)));
 }
 
 function deliverable(stream: LogStreamRecord): boolean {
