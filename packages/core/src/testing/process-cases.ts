@@ -79,7 +79,7 @@ export function runProcessConformance(options: ProcessConformanceOptions): void 
         'race-content': 'content-derived keys',
         'race-concurrent': 'single calls from 32 concurrent callers each, grouped',
       }[workload];
-      const events = workload === 'race-concurrent' ? RACE_EVENTS / 20 : RACE_EVENTS;
+      const events = workload === 'race-concurrent' ? RACE_EVENTS / 50 : RACE_EVENTS;
       it(
         `stores ${events} events once each when ${processes} processes send them all (${keys})`,
         async () => {

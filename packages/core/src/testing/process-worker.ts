@@ -140,7 +140,7 @@ export async function runConformanceWorker(
       // callers (grouped by group commit), in its own shuffled order; even events carry a key,
       // odd ones get their key derived from the content.
       const auditLog = await declare(openStore(location));
-      const count = Number(process.env.AUDITKIT_RACE_EVENTS ?? 10_000) / 20;
+      const count = Number(process.env.AUDITKIT_RACE_EVENTS ?? 10_000) / 50;
       const order = shuffled(count, seed + 1);
       const ids: string[] = new Array(count);
       let next = 0;
