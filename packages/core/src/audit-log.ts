@@ -135,8 +135,12 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
             expected: 'a whole number of seconds from 1 to 604800 (7 days)',
             accepts: (value) => isPositiveInteger(value) && (value as number) <= 604_800,
           },
-          staleAfterMs: positiveInteger,
-          heartbeatMs: positiveInteger,
+          takeoverAfterMs: {
+            expected: 'a whole number of milliseconds, at least 1000',
+            accepts: (value) => isPositiveInteger(value) && (value as number) >= 1000,
+          },
+          expiresAfterMs: positiveInteger,
+          expirySweepMs: positiveInteger,
         },
       },
     },
@@ -583,12 +587,16 @@ export async function createAuditLog<TransactionHandle = unknown>(
     exportStorage,
     {
       signedUrlTtlSeconds: 600,
-      staleAfterMs: 5 * 60_000,
-      heartbeatMs: 10_000,
+      takeoverAfterMs: 30_000,
+      expiresAfterMs: 10 * 60_000,
+      expirySweepMs: 60_000,
       ...exportSettings,
     },
     now,
   );
+  // Any process with the audit log open finishes exports whose producer died, and deletes
+  // expired files.
+  jobs.start();
 
   const sequence = (): SequenceReader => {
     // TODO(sequence): the guarded store carries readSequencedEvents once the sequence contract lands.
@@ -659,6 +667,7 @@ export async function createAuditLog<TransactionHandle = unknown>(
         // jobs are awaited, and the store closes only when nothing uses it any more.
         await delivery.close();
         await gate.close();
+        jobs.stop();
         await jobs.settle();
         await store.close();
       })();

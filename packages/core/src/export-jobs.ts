@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -48,11 +49,13 @@ export interface AuditLogExport {
   rowCount?: number;
   /** Why the export failed, when `state` is `error`. */
   error?: string;
+  /** When the finished file expires (then it is deleted and the export is `expired`). */
+  expiresAt?: Date;
 }
 
 /**
- * An export that has finished: `ready` (with `path`, `url`, `rowCount`) or `error` (with `error`).
- * What `waitForExport` resolves with.
+ * An export that has finished: `ready` (with `path`, `url`, `rowCount`), `error` (with `error`),
+ * or `expired` (ready once, its file since deleted). What `waitForExport` resolves with.
  *
  * @example
  * ```ts
@@ -60,7 +63,7 @@ export interface AuditLogExport {
  * if (done.state === 'error') throw new Error(done.error);
  * ```
  */
-export type FinishedAuditLogExport = AuditLogExport & { state: 'ready' | 'error' };
+export type FinishedAuditLogExport = AuditLogExport & { state: 'ready' | 'error' | 'expired' };
 
 /**
  * Options of `waitForExport`.
@@ -98,10 +101,25 @@ export interface ExportSettings {
    * Default 600.
    */
   signedUrlTtlSeconds: number;
-  /** A `pending` export not heard from for this long is reported as `error` (its process died). */
-  staleAfterMs: number;
-  /** How often a running export refreshes `updatedAt`, proving it is alive. */
-  heartbeatMs: number;
+  /**
+   * How long a dead producer holds its export, in ms: the producer holds a lease for this long
+   * and renews it every third of it while it writes. Once the lease expires, any instance on the
+   * same database (any process with the audit log open) takes the export over and produces it
+   * afresh: within about 1⅓ × this after the producer died (it looks every third of it, and at
+   * once when someone polls the export). Default 30000.
+   */
+  takeoverAfterMs: number;
+  /**
+   * How long a finished export's file is kept, in ms, from when it became ready; it is then
+   * deleted and the export reported `expired`. Default 600000 (10 minutes: the lifetime WorkOS
+   * gives an export's URL).
+   */
+  expiresAfterMs: number;
+  /**
+   * How often expired files are looked for, in ms; each look deletes at most 100, and only one
+   * instance at a time looks (a lease). Default 60000.
+   */
+  expirySweepMs: number;
 }
 
 /**
@@ -132,7 +150,42 @@ export interface OpenExportOptions {
   signedUrlTtlSeconds?: number;
 }
 
-/** Runs export jobs in the background of this process and reads their records from the store. */
+/** The lease name of an export's producer. */
+const leaseOf = (id: string) => `auditkit:export:${id}`;
+/** One instance at a time sweeps expired files. */
+const SWEEP_LEASE = 'auditkit:export-expiry-sweep';
+/** Expired files deleted per sweep, at most. */
+const SWEEP_BATCH = 100;
+/** Pending exports read per page of the takeover scan. */
+const SCAN_PAGE = 50;
+/** Exports one instance takes over at the same time, at most. */
+const MAX_TAKEOVERS = 2;
+
+/** Raised inside a production attempt whose lease another instance has taken. */
+class LeaseLost extends Error {}
+
+/**
+ * The storage key of a takeover's production attempt. Each attempt writes a file of its own —
+ * the first (by the process that created the export) `<id>.<format>`, every takeover
+ * `<id>.<lease token>.<format>` — so an attempt that lost its lease (a paused process that wakes
+ * up) can neither replace nor delete the file of the attempt that finished the export.
+ */
+function takeoverKey(record: { id: string; format: string }, token: number): string {
+  return `${record.id}.${token}.${record.format}`;
+}
+
+/** The object key of a finished export: its attempt's, or the one key of records from before. */
+function objectKeyOf(record: ExportRecord): string {
+  return record.objectKey ?? exportObjectKey(record);
+}
+
+/**
+ * Runs export jobs and reads their records from the store. A job survives the process that
+ * started it: its producer holds a lease in the database (renewed while it writes), and every
+ * instance looks for pending exports whose lease has expired and produces them afresh, under a
+ * new lease whose larger token alone may mark the export ready (fencing). It also deletes
+ * expired files.
+ */
 export class ExportJobs {
   readonly #store: AuditStore;
   readonly #reader: EventReader;
@@ -140,6 +193,15 @@ export class ExportJobs {
   readonly #settings: Omit<ExportSettings, 'directory'>;
   readonly #now: () => Date;
   readonly #running = new Set<Promise<void>>();
+  /** Whose leases this instance's producers hold. */
+  readonly #holder = `auditkit-${randomUUID()}`;
+  /** Exports this instance is producing. */
+  readonly #producing = new Set<string>();
+  /** When this instance last tried to take an export over, by id (polls try at most this often). */
+  readonly #lastTry = new Map<string, number>();
+  #takeovers = 0;
+  #timers: NodeJS.Timeout[] = [];
+  #stopped = false;
 
   constructor(
     store: AuditStore,
@@ -153,6 +215,35 @@ export class ExportJobs {
     this.#storage = storage;
     this.#settings = settings;
     this.#now = now;
+  }
+
+  /** Starts looking for abandoned exports and expired files, in the background of this process. */
+  start(): void {
+    const every = (ms: number, task: () => Promise<void>) => {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy || this.#stopped) return;
+        busy = true;
+        const run = task()
+          .catch(() => undefined)
+          .finally(() => {
+            busy = false;
+            this.#running.delete(run);
+          });
+        this.#running.add(run);
+      }, ms);
+      // Background work never keeps the application's process alive.
+      timer.unref();
+      this.#timers.push(timer);
+    };
+    every(Math.max(1, Math.floor(this.#settings.takeoverAfterMs / 3)), () => this.#scanPending());
+    every(this.#settings.expirySweepMs, () => this.sweepExpired().then(() => undefined));
+  }
+
+  /** Stops the background work; what runs finishes (`settle`). */
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
   }
 
   async create(filters: AuditLogExportFilters, options: CreateExportOptions = {}): Promise<AuditLogExport> {
@@ -172,22 +263,41 @@ export class ExportJobs {
       if (isAuditKitError(error)) throw error;
     });
     const now = this.#now();
+    const id = newExportId(now.getTime());
+    // The lease first: the record is born claimed, so no other instance takes it over meanwhile.
+    const grant = await this.#store.acquireLease({
+      name: leaseOf(id),
+      holder: this.#holder,
+      ttlMs: this.#settings.takeoverAfterMs,
+    });
+    if (!grant) throw new Error(`the lease of the new export ${id} is held by someone else`);
     const record: ExportRecord = {
-      id: newExportId(now.getTime()),
+      id,
       state: 'pending',
       organizationId: filter.organizationId,
       filters: JSON.stringify(filter),
       format,
       createdAt: now,
       updatedAt: now,
+      leaseToken: grant.token,
     };
     await this.#store.insertExport(record);
-    const job = this.#produce(record, filter, options.onProgress).finally(() => this.#running.delete(job));
-    this.#running.add(job);
+    this.#track(this.#produce(record, grant.token, exportObjectKey(record), filter, options.onProgress));
     return this.#present(record);
   }
 
   async get(id: string): Promise<AuditLogExport> {
+    const record = await this.#read(id);
+    if (record.state === 'pending') this.#pollTakeover(record);
+    const exp = this.#present(record);
+    if (exp.state === 'ready' && this.#storage.signedUrl) {
+      exp.url = await this.#signedUrl(record, this.#settings.signedUrlTtlSeconds);
+    }
+    return exp;
+  }
+
+  /** The stored record, or `not_found`; an id that cannot be one is `invalid_request`. */
+  async #read(id: string): Promise<ExportRecord> {
     if (typeof id !== 'string' || id.length === 0 || id.length > 255 || !isStorableText(id)) {
       throw new AuditKitError('invalid_request', 'getExport expects an export id', {
         errors: [
@@ -201,19 +311,7 @@ export class ExportJobs {
     }
     const record = await this.#store.getExport(id);
     if (!record) throw new AuditKitError('not_found', `Export "${id}" does not exist`);
-    const silentFor = this.#now().getTime() - record.updatedAt.getTime();
-    if (record.state === 'pending' && silentFor > this.#settings.staleAfterMs) {
-      return this.#present({
-        ...record,
-        state: 'error',
-        errorMessage: `the export stopped making progress ${Math.round(silentFor / 1000)}s ago; the process producing it probably exited`,
-      });
-    }
-    const exp = this.#present(record);
-    if (exp.state === 'ready' && this.#storage.signedUrl) {
-      exp.url = await this.#signedUrl(record, this.#settings.signedUrlTtlSeconds);
-    }
-    return exp;
+    return record;
   }
 
   /**
@@ -226,31 +324,39 @@ export class ExportJobs {
       options,
       'openExport options',
     );
-    const exp = await this.get(id);
-    if (exp.state !== 'ready') return undefined;
-    const key = exportObjectKey(exp);
+    const record = await this.#read(id);
+    if (this.#stateOf(record) !== 'ready') return undefined;
+    const key = objectKeyOf(record);
     if (this.#storage.signedUrl) {
       // A link to an object that is gone would fail at the storage with its own error page.
       if ((await this.#storage.stat(key)) === undefined) return undefined;
-      const expiresAt = new Date(this.#now().getTime() + signedUrlTtlSeconds * 1000);
-      return { kind: 'url', url: await this.#signedUrl(exp, signedUrlTtlSeconds), expiresAt };
+      const seconds = this.#linkSeconds(record, signedUrlTtlSeconds);
+      const expiresAt = new Date(this.#now().getTime() + seconds * 1000);
+      return { kind: 'url', url: await this.#signedUrl(record, seconds), expiresAt };
     }
     const object = await this.#storage.read(key);
     return object && { kind: 'stream', ...object };
   }
 
-  #signedUrl(record: { id: string; format: ExportFormat }, expiresInSeconds: number): Promise<string> {
+  /** A link never outlives the file: at most until the export's `expiresAt`. */
+  #linkSeconds(record: ExportRecord, wanted: number): number {
+    if (record.expiresAt === undefined) return wanted;
+    const left = Math.ceil((record.expiresAt.getTime() - this.#now().getTime()) / 1000);
+    return Math.max(1, Math.min(wanted, left));
+  }
+
+  #signedUrl(record: ExportRecord, expiresInSeconds: number): Promise<string> {
     const signedUrl = this.#storage.signedUrl;
     if (!signedUrl) throw new Error('this storage signs no URLs');
-    return signedUrl.call(this.#storage, exportObjectKey(record), {
-      expiresInSeconds,
+    return signedUrl.call(this.#storage, objectKeyOf(record), {
+      expiresInSeconds: this.#linkSeconds(record, expiresInSeconds),
       filename: exportObjectKey(record),
       contentType: exportContentType(record.format),
     });
   }
 
   /**
-   * Polls until the export is `ready` or `error`. A wait that runs out while the export is still
+   * Polls until the export is no longer `pending`. A wait that runs out while the export is still
    * `pending` rejects with `export_timeout` rather than returning the pending export, which a
    * caller reading `path` would mistake for a finished one. Each poll goes through `read`, so
    * the audit log can refuse a poll after `close()` instead of keeping `close()` waiting.
@@ -284,18 +390,163 @@ export class ExportJobs {
     }
   }
 
-  /** Resolves when every export this process started has finished. */
+  /** Resolves when every export and background task this process started has finished. */
   async settle(): Promise<void> {
-    await Promise.allSettled([...this.#running]);
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 
+  /**
+   * Deletes the files of ready exports whose `expiresAt` has passed (at most 100 per call) and
+   * marks those exports `expired`; returns how many. Runs in the background every
+   * `exports.expirySweepMs`; only one instance at a time sweeps (a lease), and every step is safe
+   * to repeat: deleting a file that is gone succeeds, and the record changes only from `ready`.
+   */
+  async sweepExpired(): Promise<number> {
+    const ttlMs = Math.max(this.#settings.expirySweepMs * 2, 60_000);
+    const grant = await this.#store.acquireLease({ name: SWEEP_LEASE, holder: this.#holder, ttlMs });
+    if (!grant) return 0;
+    try {
+      const now = this.#now();
+      const expired = await this.#store.listExports({
+        state: 'ready',
+        expiresBefore: now,
+        limit: SWEEP_BATCH,
+      });
+      let swept = 0;
+      for (const record of expired) {
+        // The file first: if this process dies here, the record is still `ready` (reported
+        // `expired` by its time) and the next sweep deletes again.
+        await this.#storage.delete(objectKeyOf(record));
+        const { path: _path, ...rest } = record;
+        if (
+          await this.#store.updateExportIf({ ...rest, state: 'expired', updatedAt: now }, { state: 'ready' })
+        ) {
+          swept += 1;
+        }
+      }
+      return swept;
+    } finally {
+      await this.#store.releaseLease(SWEEP_LEASE, this.#holder).catch(() => undefined);
+    }
+  }
+
+  #track(job: Promise<void>): void {
+    const tracked = job.catch(() => undefined).finally(() => this.#running.delete(tracked));
+    this.#running.add(tracked);
+  }
+
+  /** What the export is now: a ready export past its expiry is `expired` even before the sweep. */
+  #stateOf(record: ExportRecord): ExportState {
+    if (record.state === 'ready' && record.expiresAt !== undefined && record.expiresAt <= this.#now()) {
+      return 'expired';
+    }
+    return record.state;
+  }
+
+  /** A poll of a pending export tries to take it over, at most every tenth of the takeover time. */
+  #pollTakeover(record: ExportRecord): void {
+    if (this.#stopped || this.#producing.has(record.id)) return;
+    const now = Date.now();
+    const last = this.#lastTry.get(record.id);
+    if (last !== undefined && now - last < this.#settings.takeoverAfterMs / 10) return;
+    if (this.#lastTry.size > 10_000) this.#lastTry.clear();
+    this.#lastTry.set(record.id, now);
+    this.#track(this.#takeOver(record));
+  }
+
+  /** Every pending export, page by page: those whose producer's lease expired are taken over. */
+  async #scanPending(): Promise<void> {
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await this.#store.listExports({
+        state: 'pending',
+        limit: SCAN_PAGE,
+        ...(afterId === undefined ? {} : { afterId }),
+      });
+      for (const record of page) {
+        if (this.#stopped || this.#takeovers >= MAX_TAKEOVERS) return;
+        if (!this.#producing.has(record.id)) await this.#takeOver(record);
+      }
+      if (page.length < SCAN_PAGE) return;
+      afterId = page.at(-1)?.id;
+    }
+  }
+
+  /**
+   * Takes a pending export over when its producer's lease has expired (or it never had one):
+   * a new lease, a claim of the record with the lease's larger token, the dead attempt's file
+   * removed, and the export produced from scratch under a key of its own.
+   */
+  async #takeOver(seen: ExportRecord): Promise<void> {
+    if (this.#stopped || this.#producing.has(seen.id) || this.#takeovers >= MAX_TAKEOVERS) return;
+    // Reserved before the first await: a poll and a scan of this instance never both try.
+    this.#producing.add(seen.id);
+    this.#takeovers += 1;
+    try {
+      const name = leaseOf(seen.id);
+      const grant = await this.#store.acquireLease({
+        name,
+        holder: this.#holder,
+        ttlMs: this.#settings.takeoverAfterMs,
+      });
+      if (!grant) return;
+      const claimed = await this.#store.claimExport(seen.id, grant.token, this.#now());
+      if (!claimed) {
+        await this.#store.releaseLease(name, this.#holder);
+        return;
+      }
+      // The previous attempt's file, if it got as far as storing one (a partial write leaves none):
+      // no attempt can finish with it any more, since the record now names this lease's token.
+      if (seen.leaseToken !== undefined && seen.leaseToken < grant.token) {
+        await this.#storage.delete(exportObjectKey(seen)).catch(() => undefined);
+        await this.#storage.delete(takeoverKey(seen, seen.leaseToken)).catch(() => undefined);
+      }
+      await this.#produce(
+        claimed,
+        grant.token,
+        takeoverKey(claimed, grant.token),
+        filterOf(claimed),
+        undefined,
+      );
+    } finally {
+      this.#takeovers -= 1;
+      this.#producing.delete(seen.id);
+    }
+  }
+
+  /**
+   * One production attempt under lease token `token`: the file is written under the attempt's
+   * own key while the lease is renewed; the export becomes `ready` only if the stored record
+   * still names this token (another instance that took over has a larger one). An attempt that
+   * loses its lease stops, records nothing and removes its file.
+   */
   async #produce(
     record: ExportRecord,
-    filter: EventFilter & { rangeStart: Date; rangeEnd: Date },
+    token: number,
+    key: string,
+    filter: (EventFilter & { rangeStart: Date; rangeEnd: Date }) | Error,
     onProgress: ((rowsDone: number) => void) | undefined,
   ): Promise<void> {
+    const name = leaseOf(record.id);
+    const lost = new AbortController();
+    this.#producing.add(record.id);
+    const renewal = setInterval(
+      () => {
+        this.#store
+          .acquireLease({ name, holder: this.#holder, ttlMs: this.#settings.takeoverAfterMs })
+          .then((grant) => {
+            if (grant?.token !== token) lost.abort(new LeaseLost(`export ${record.id}: lease lost`));
+          })
+          // A failed renewal is tried again; if the lease lapses meanwhile, fencing refuses the finish.
+          .catch(() => undefined);
+      },
+      Math.max(1, Math.floor(this.#settings.takeoverAfterMs / 3)),
+    );
+    renewal.unref();
     let rowCount = 0;
+    let stored = false;
     try {
+      if (filter instanceof Error) throw filter;
       const chunks = this.#reader.export(filter, {
         format: record.format,
         onProgress: (rowsDone) => {
@@ -304,43 +555,70 @@ export class ExportJobs {
         },
       });
       // The storage makes the object visible only once complete; a failed write leaves none.
-      const stored = await this.#storage.write(exportObjectKey(record), this.#withHeartbeat(record, chunks), {
+      const object = await this.#storage.write(key, untilAborted(chunks, lost.signal), {
         contentType: exportContentType(record.format),
       });
-      await this.#store.updateExport({
-        ...record,
-        state: 'ready',
-        path: stored.location,
-        rowCount,
-        updatedAt: this.#now(),
-      });
-    } catch (error) {
-      // If even recording the failure fails, the stale-pending rule reports it later.
-      await this.#store
-        .updateExport({
+      stored = true;
+      if (lost.signal.aborted) throw lost.signal.reason;
+      const now = this.#now();
+      const finished = await this.#store.updateExportIf(
+        {
           ...record,
-          state: 'error',
-          errorMessage: failureReason(error),
-          updatedAt: this.#now(),
-        })
-        .catch(() => undefined);
+          state: 'ready',
+          leaseToken: token,
+          path: object.location,
+          objectKey: key,
+          rowCount,
+          expiresAt: new Date(now.getTime() + this.#settings.expiresAfterMs),
+          updatedAt: now,
+        },
+        { state: 'pending', leaseToken: token },
+      );
+      if (!finished) throw new LeaseLost(`export ${record.id}: another instance took it over`);
+    } catch (error) {
+      if (stored) await this.#storage.delete(key).catch(() => undefined);
+      if (!(error instanceof LeaseLost)) {
+        // Fenced like the finish. If even this fails, the lease lapses and another instance retries.
+        await this.#store
+          .updateExportIf(
+            {
+              ...record,
+              state: 'error',
+              leaseToken: token,
+              errorMessage: failureReason(error),
+              updatedAt: this.#now(),
+            },
+            { state: 'pending', leaseToken: token },
+          )
+          .catch(() => undefined);
+      }
+    } finally {
+      clearInterval(renewal);
+      this.#producing.delete(record.id);
+      await this.#store.releaseLease(name, this.#holder).catch(() => undefined);
     }
   }
 
   #present(record: ExportRecord): AuditLogExport {
-    return present(record, this.#storage);
+    return present(record, this.#stateOf(record), this.#storage);
   }
+}
 
-  /** Passes chunks through, refreshing `updatedAt` now and then to show the export is alive. */
-  async *#withHeartbeat(record: ExportRecord, chunks: AsyncIterable<string>): AsyncGenerator<string> {
-    let lastBeat = Date.now();
-    for await (const chunk of chunks) {
-      yield chunk;
-      if (Date.now() - lastBeat >= this.#settings.heartbeatMs) {
-        lastBeat = Date.now();
-        await this.#store.updateExport({ ...record, updatedAt: this.#now() });
-      }
-    }
+/** Passes chunks through until `signal` aborts, then throws its reason (the write leaves no file). */
+async function* untilAborted(chunks: AsyncIterable<string>, signal: AbortSignal): AsyncGenerator<string> {
+  for await (const chunk of chunks) {
+    if (signal.aborted) throw signal.reason;
+    yield chunk;
+  }
+}
+
+/** The validated filters an export was created with, from its record (any process can read them). */
+function filterOf(record: ExportRecord): (EventFilter & { rangeStart: Date; rangeEnd: Date }) | Error {
+  try {
+    const parsed = JSON.parse(record.filters) as Record<string, unknown>;
+    return copyFilter(parseExportFilters(parsed as unknown as AuditLogExportFilters));
+  } catch (error) {
+    return new Error(`the export's stored filters cannot be read: ${failureReason(error)}`);
   }
 }
 
@@ -376,24 +654,26 @@ const openRequest = z.strictObject({
     .optional(),
 });
 
-function present(record: ExportRecord, storage: ExportStorage): AuditLogExport {
+function present(record: ExportRecord, state: ExportState, storage: ExportStorage): AuditLogExport {
   const out: AuditLogExport = {
     object: 'audit_log_export',
     id: record.id,
-    state: record.state,
+    state,
     organizationId: record.organizationId,
     format: record.format,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
-  if (record.state === 'ready') {
-    const localPath = storage.localPath?.(exportObjectKey(record));
+  if (state === 'ready') {
+    const localPath = storage.localPath?.(objectKeyOf(record));
     if (localPath !== undefined) {
       out.path = localPath;
       out.url = pathToFileURL(localPath).href;
     }
     if (record.rowCount !== undefined) out.rowCount = record.rowCount;
+    if (record.expiresAt !== undefined) out.expiresAt = record.expiresAt;
   }
-  if (record.state === 'error' && record.errorMessage) out.error = record.errorMessage;
+  if (state === 'expired' && record.rowCount !== undefined) out.rowCount = record.rowCount;
+  if (state === 'error' && record.errorMessage) out.error = record.errorMessage;
   return out;
 }

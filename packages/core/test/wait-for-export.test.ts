@@ -8,7 +8,13 @@ it('rejects with export_timeout, never a pending export, when the wait runs out'
   const store = memoryStore();
   const auditLog = await createAuditLog({ store });
   const now = new Date();
-  // A pending export some other (live) process is producing: nothing here will finish it.
+  // A pending export some other (live) process is producing, holding its lease: nothing here
+  // will finish it or take it over.
+  await store.acquireLease({
+    name: 'auditkit:export:audit_log_export_elsewhere',
+    holder: 'elsewhere',
+    ttlMs: 60_000,
+  });
   await store.insertExport({
     id: 'audit_log_export_elsewhere',
     state: 'pending',

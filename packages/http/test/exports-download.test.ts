@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createAuditLog, memoryStore } from '@auditkit/core';
 import { createAuditLogHandler } from '@auditkit/http';
@@ -80,6 +81,12 @@ describe('export downloads', () => {
   it('answers 409 for an export that is not ready; once its file is gone, 410 and the state expired', async () => {
     const store = memoryStore();
     api = await startApi({ store });
+    // Produced by a live instance elsewhere, which holds its lease: nobody here takes it over.
+    await store.acquireLease({
+      name: 'auditkit:export:audit_log_export_pending',
+      holder: 'elsewhere',
+      ttlMs: 60_000,
+    });
     await store.insertExport({
       id: 'audit_log_export_pending',
       state: 'pending',
@@ -115,6 +122,28 @@ describe('export downloads', () => {
       updated_at: expect.any(String),
       row_count: 1,
     });
+  });
+
+  it('reports an export expired, and its download 410, once the library deleted its file after exports.expiresAfterMs', async () => {
+    api = await startApi({ exports: { expiresAfterMs: 1_000, expirySweepMs: 100 } });
+    const { id, url } = await readyExportUrl(api);
+    const path = (await api.auditLog.getExport(id)).path ?? '';
+    expect(existsSync(path)).toBe(true);
+    const deadline = Date.now() + 20_000;
+    while (existsSync(path)) {
+      if (Date.now() > deadline) throw new Error('the expired file was never deleted');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const polled = await api.call(`/audit_logs/exports/${id}`);
+    expect(await polled.json()).toEqual({
+      object: 'audit_log_export',
+      id,
+      state: 'expired',
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+      row_count: 1,
+    });
+    expect((await fetch(url)).status).toBe(410);
   });
 
   it('builds links from publicUrl and accepts them at any handler sharing the secret', async () => {

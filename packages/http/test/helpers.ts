@@ -31,12 +31,16 @@ export interface TestApi {
  * 127.0.0.1. Keys: `ADMIN_KEY` (every organization) and `ACME_KEY` (only `ORG_ACME`).
  */
 export async function startApi(
-  options: { store?: AuditStore; handler?: Partial<AuditLogHandlerOptions> } = {},
+  options: {
+    store?: AuditStore;
+    handler?: Partial<AuditLogHandlerOptions>;
+    exports?: { expiresAfterMs?: number; expirySweepMs?: number };
+  } = {},
 ): Promise<TestApi> {
   const directory = await mkdtemp(join(tmpdir(), 'auditkit-http-test-'));
   const auditLog = await createAuditLog({
     store: options.store ?? sqliteStore({ filename: ':memory:' }),
-    exports: { directory },
+    exports: { directory, ...options.exports },
   });
   const handler = createAuditLogHandler({
     auditLog,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import type { AuditLog } from '../audit-log.js';
@@ -225,34 +226,98 @@ export function exportCases(context: ConformanceContext): void {
       );
     });
 
-    it('reports an export abandoned by a dead process as error once it is stale', async () => {
-      const log = await context.open({ exports: { staleAfterMs: 60_000 } });
+    it('takes over an export whose producer died once its lease expires, and produces it from scratch', async () => {
+      const log = await context.open({ exports: { takeoverAfterMs: 1_000 } });
+      await declareSchemas(log);
+      const events = await log.createEvents(ORG_A, manyEvents(120));
       const store = context.lastStore();
-      const longAgo = new Date(Date.now() - 120_000);
+      // A producer that died: it held the lease (briefly) and claimed the record, then vanished.
+      const id = 'audit_log_export_orphaned';
+      const dead = await store.acquireLease({ name: `auditkit:export:${id}`, holder: 'dead', ttlMs: 200 });
+      const now = new Date();
       await store.insertExport({
-        id: 'audit_log_export_abandoned',
+        id,
+        state: 'pending',
+        organizationId: ORG_A,
+        format: 'ndjson',
+        filters: JSON.stringify({ organizationId: ORG_A, ...RANGE }),
+        createdAt: now,
+        updatedAt: now,
+        leaseToken: dead?.token ?? 1,
+      });
+      const done = await log.waitForExport(id, { timeoutMs: 30_000 });
+      expect(done).toMatchObject({ state: 'ready', rowCount: 120 });
+      const stored = await store.getExport(id);
+      expect(stored?.leaseToken).toBeGreaterThan(dead?.token ?? Number.POSITIVE_INFINITY);
+      const file = await log.openExport(id);
+      if (file?.kind !== 'stream') throw new Error(`expected the file as a stream, got ${file?.kind}`);
+      let text = '';
+      for await (const chunk of file.body) text += String(chunk);
+      const ids = text
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { id: string }).id);
+      expect(ids.sort()).toEqual(events.map((event) => event.id).sort());
+    });
+
+    it('leaves a pending export alone while its producer holds the lease, and takes it once released', async () => {
+      const log = await context.open({ exports: { takeoverAfterMs: 1_000 } });
+      await declareSchemas(log);
+      await log.createEvents(ORG_A, manyEvents(5));
+      const store = context.lastStore();
+      const id = 'audit_log_export_alive';
+      const alive = await store.acquireLease({
+        name: `auditkit:export:${id}`,
+        holder: 'alive',
+        ttlMs: 60_000,
+      });
+      const now = new Date();
+      await store.insertExport({
+        id,
         state: 'pending',
         organizationId: ORG_A,
         format: 'csv',
-        filters: '{}',
-        createdAt: longAgo,
-        updatedAt: longAgo,
+        filters: JSON.stringify({ organizationId: ORG_A, ...RANGE }),
+        createdAt: now,
+        updatedAt: now,
+        leaseToken: alive?.token ?? 1,
       });
-      const recent = new Date();
-      await store.insertExport({
-        id: 'audit_log_export_running',
-        state: 'pending',
-        organizationId: ORG_A,
-        format: 'csv',
-        filters: '{}',
-        createdAt: recent,
-        updatedAt: recent,
+      // Several scans and polls pass: the live producer keeps it.
+      for (let poll = 0; poll < 8; poll++) {
+        expect((await log.getExport(id)).state).toBe('pending');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect((await store.getExport(id))?.leaseToken).toBe(alive?.token);
+      await store.releaseLease(`auditkit:export:${id}`, 'alive');
+      expect(await log.waitForExport(id, { timeoutMs: 30_000 })).toMatchObject({
+        state: 'ready',
+        rowCount: 5,
       });
-      expect(await log.getExport('audit_log_export_abandoned')).toMatchObject({
-        state: 'error',
-        error: expect.stringMatching(/stopped/),
-      });
-      expect(await log.getExport('audit_log_export_running')).toMatchObject({ state: 'pending' });
+    });
+
+    it('deletes an export file after it expires and reports the export expired', async () => {
+      const log = await context.open({ exports: { expiresAfterMs: 1_500, expirySweepMs: 200 } });
+      await declareSchemas(log);
+      await log.createEvents(ORG_A, manyEvents(10));
+      const job = await log.createExport({ organizationId: ORG_A, ...RANGE });
+      const ready = await log.waitForExport(job.id, { timeoutMs: 30_000 });
+      expect(ready).toMatchObject({ state: 'ready', rowCount: 10 });
+      expect(ready.expiresAt?.getTime()).toBeGreaterThan(ready.updatedAt.getTime());
+      const path = ready.path;
+      if (path === undefined) throw new Error('the filesystem storage gives ready exports a path');
+      expect(existsSync(path)).toBe(true);
+      const deadline = Date.now() + 20_000;
+      while ((await context.lastStore().getExport(job.id))?.state !== 'expired') {
+        if (Date.now() > deadline) throw new Error('the expired export was never swept');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(existsSync(path)).toBe(false);
+      const expired = await log.getExport(job.id);
+      expect(expired).toMatchObject({ state: 'expired', rowCount: 10 });
+      expect(expired.url).toBeUndefined();
+      expect(expired.path).toBeUndefined();
+      expect(await log.openExport(job.id)).toBeUndefined();
+      expect(await log.waitForExport(job.id)).toMatchObject({ state: 'expired' });
     });
   });
 }

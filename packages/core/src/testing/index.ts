@@ -170,6 +170,11 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     transactionCases(context, options.beginTransaction);
   });
 }
+export {
+  type ExportTakeoverOptions,
+  runExportTakeoverProcesses,
+  runExportTakeoverWorker,
+} from './export-takeover.js';
 export { type ProcessConformanceOptions, runProcessConformance } from './process-cases.js';
 export { runConformanceWorker, type WorkerTransactionHooks } from './process-worker.js';
 export { type ProcessResult, runTypeScriptProcess, startTypeScriptProcess } from './processes.js';
