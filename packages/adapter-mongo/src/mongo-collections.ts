@@ -8,6 +8,7 @@ import type {
   MutexDocument,
   RetentionDocument,
   SchemaDocument,
+  SequenceHeadDocument,
 } from './mongo-documents.js';
 
 /** The collections AuditKit keeps in one database. */
@@ -20,6 +21,7 @@ export interface MongoCollections {
   leases: Collection<LeaseDocument>;
   logStreams: Collection<LogStreamDocument>;
   mutexes: Collection<MutexDocument>;
+  heads: Collection<SequenceHeadDocument>;
 }
 
 /** Collection names after the prefix. */
@@ -32,6 +34,7 @@ export const COLLECTION_SUFFIXES = {
   leases: 'leases',
   logStreams: 'log_streams',
   mutexes: 'mutexes',
+  heads: 'sequence_heads',
 } as const satisfies Record<keyof MongoCollections, string>;
 
 // Replays and schema declarations must see what other processes acknowledged, so every read goes
@@ -50,5 +53,6 @@ export function openCollections(db: Db, prefix: string): MongoCollections {
     leases: db.collection<LeaseDocument>(named('leases'), COLLECTION_OPTIONS),
     logStreams: db.collection<LogStreamDocument>(named('logStreams'), COLLECTION_OPTIONS),
     mutexes: db.collection<MutexDocument>(named('mutexes'), COLLECTION_OPTIONS),
+    heads: db.collection<SequenceHeadDocument>(named('heads'), COLLECTION_OPTIONS),
   };
 }

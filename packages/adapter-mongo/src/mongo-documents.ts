@@ -43,6 +43,32 @@ export interface EventDocument {
   received_at: Date;
   /** So that retention can release the key together with the event. */
   idempotency_key: string;
+  /** Set by the sealer (never by an insert): the event's place in its organization's sequence. */
+  position?: number;
+  /** Set by the sealer together with `position`: the event's chain hash, and its predecessor's. */
+  hash?: string;
+  previous_hash?: string;
+}
+
+/**
+ * One organization's sequence head (collection `<prefix>sequence_heads`), `_id` being the
+ * organization id: its last position and hash, moved by compare-and-set. While `pending` is set,
+ * the head already counts those links but their events may not all carry them yet; any sealer
+ * completes them (idempotently) before going on, and readers stop before them.
+ */
+export interface SequenceHeadDocument {
+  _id: string;
+  position: number;
+  hash: string;
+  pending?: PendingLink[];
+}
+
+/** A link the head has claimed for an event: written onto the event by whoever completes it. */
+export interface PendingLink {
+  event_id: string;
+  position: number;
+  hash: string;
+  previous_hash: string;
 }
 
 /** One schema version (collection `<prefix>schemas`); a unique index makes `(action, version)` unique. */

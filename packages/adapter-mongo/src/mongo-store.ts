@@ -36,6 +36,7 @@ import { mongoLogStreams } from './mongo-log-streams.js';
 import { withMutex } from './mongo-mutex.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
+import { getSequenceHead, readSequencedEvents } from './mongo-sequence.js';
 import {
   acceptSession,
   type MongoTransactionHandle,
@@ -182,7 +183,7 @@ export function createMongoStore(
   let database: Db | undefined;
   let noTransactions: string | undefined;
   // Learnt from the server at open: the conformance suite and applications read it afterwards.
-  const capabilities = { persistent: true, transactions: false };
+  const capabilities = { persistent: true, transactions: false, sealer: true };
   const opened = (): MongoCollections => {
     if (!collections) throw new Error('the MongoDB store is not open: open() it (createAuditLog does) first');
     return collections;
@@ -220,7 +221,12 @@ export function createMongoStore(
     },
 
     // `opened()` throws inside an async function: a store that is not open rejects, never throws.
+    // Events are inserted unsealed (no transaction could hold a head across the writes). The
+    // sealer that gives them positions and chain links afterwards (`sealEvents`, in
+    // mongo-sequence.ts) is not wired yet: on FerretDB its per-event updates are far too slow.
     insertEvents: async (rows, decide) => insertEventRows(opened(), rows, decide),
+    readSequencedEvents: async (query) => readSequencedEvents(opened(), query),
+    getSequenceHead: async (organizationId) => getSequenceHead(opened(), organizationId),
     findEvents: async (query) => findEventPage(opened().events, query),
     streamEvents: (filter, pageSize) => streamEventPages(opened().events, filter, pageSize),
     deleteEventsBefore: async (organizationId, before, limit) =>

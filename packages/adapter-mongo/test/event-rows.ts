@@ -1,5 +1,6 @@
 import {
   type AuditStore,
+  chainEvents,
   decideIdempotentOutcome,
   type EventRow,
   type InsertEventsResult,
@@ -38,5 +39,5 @@ export function eventRow(
 
 /** `store.insertEvents(rows)` with core's idempotency decision, as `createEvents` calls it. */
 export function insertRows(store: AuditStore, rows: readonly EventRow[]): Promise<InsertEventsResult> {
-  return store.insertEvents(rows, (facts) => decideIdempotentOutcome(rows, facts));
+  return store.insertEvents(rows, (facts) => decideIdempotentOutcome(rows, facts), chainEvents);
 }

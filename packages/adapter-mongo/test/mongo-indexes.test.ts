@@ -15,6 +15,8 @@ const EXPECTED = {
     organization_actor_id_time: { organization_id: 1, 'actor.id': 1, occurred_at: 1 },
     organization_actor_name_time: { organization_id: 1, 'actor.name': 1, occurred_at: 1 },
     organization_target_type_time: { organization_id: 1, 'targets.type': 1, occurred_at: 1 },
+    organization_position: { organization_id: 1, position: 1 },
+    unsealed: { position: 1, _id: 1 },
   },
   schemas: { action_version: { action: 1, version: 1 } },
 };

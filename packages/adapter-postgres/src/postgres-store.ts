@@ -12,7 +12,7 @@ import { streamExportCells } from './postgres-export.js';
 import { postgresTraits } from './postgres-traits.js';
 import { bindPostgresTransaction, type PostgresTransactionHandle } from './postgres-transactions.js';
 
-const postgresMigrations = sqlMigrations(postgresTraits.schema);
+const postgresMigrations = sqlMigrations(postgresTraits.schema, postgresTraits);
 
 /**
  * Options of {@link postgresStore}: a server to connect to, or a pool the application already has.

@@ -16,6 +16,7 @@ describe('postgres from a connection string, one fresh schema per test', () => {
     beginTransaction: () => beginOnClient(connectionString, `t${schemas}`),
     // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
     exportStorages: { s3: () => testS3Storage() },
+    writersWaitWithoutBlocking: true,
   });
 });
 
@@ -30,5 +31,6 @@ describe("postgres on the application's pool, which parses no types (every value
     reopenStore: () => postgresStore({ pool, schema: `t${schemas}` }),
     // A PoolClient of the same pool AuditKit borrows from, inside BEGIN.
     beginTransaction: () => beginOnPool(pool, `t${schemas}`),
+    writersWaitWithoutBlocking: true,
   });
 });

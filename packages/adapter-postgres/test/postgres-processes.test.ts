@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { postgresStore } from '@auditkit/adapter-postgres';
 import { createAuditLog } from '@auditkit/core';
 import { countEvents, type ProcessResult, runTypeScriptProcess } from '@auditkit/core/testing';
+import { SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
 import pg from 'pg';
 import { afterAll, expect, inject, it } from 'vitest';
 import { closeStartBarrier } from './start-barrier.js';
@@ -33,7 +34,9 @@ it(
     for (const result of results)
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     const migrations = await pool.query(`select name from "${schema}".auditkit_migration order by name`);
-    expect(migrations.rows).toEqual([{ name: '0001_initial' }, { name: '0002_export_organization' }]);
+    expect(migrations.rows).toEqual(
+      Object.keys(sqlMigrations(SQL_SCHEMAS.postgres)).map((name) => ({ name })),
+    );
     const auditLog = await createAuditLog({ store: postgresStore({ pool, schema }) });
     expect((await auditLog.listSchemas({ action: 'user.signed_in' })).data).toHaveLength(1);
     await auditLog.close();

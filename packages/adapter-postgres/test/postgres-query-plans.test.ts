@@ -67,7 +67,7 @@ beforeAll(async () => {
     `insert into plans.auditkit_events
      select id || '_' || n, 'org_' || n, idempotency_key, fingerprint, action, version, occurred_at, received_at,
             actor_type, actor_id, actor_name, actor_metadata, targets, target_types, context_location,
-            context_user_agent, metadata
+            context_user_agent, metadata, position, hash, previous_hash
      from plans.auditkit_events cross join generate_series(1, $1::int - 1) as n`,
     [ORGANIZATIONS],
   );
@@ -140,4 +140,15 @@ it('serves a rare target type from the GIN index on target_types', async () => {
   const plan = await planOfLastRead();
   expect(plan).toMatch(/Bitmap Index Scan on auditkit_events_target_types/);
   expect(plan).toMatch(/target_types && '\{invoice\}'::text\[\]/);
+});
+
+it('serves a sequenced read (organization, after a position) from the (organization_id, position) index', async () => {
+  const page = await auditLog.readSequencedEvents({ organizationId: ORG, afterPosition: 2500, limit: 500 });
+  expect(page.map((sequenced) => sequenced.position)).toEqual(
+    Array.from({ length: 500 }, (_, i) => 2501 + i),
+  );
+  const plan = await planOfLastRead();
+  expect(plan).toMatch(/^Limit[^\n]*\n\s+-> {2}Index Scan using auditkit_events_sequence on auditkit_events/);
+  expect(plan).toMatch(/Index Cond: \(\(organization_id = 'org_7'::text\) AND \("position" > /);
+  expect(plan).not.toMatch(/Sort|Seq Scan|Filter/);
 });

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { postgresStore } from '@auditkit/adapter-postgres';
 import { type AuditKitError, createAuditLog } from '@auditkit/core';
 import { declareSchemas, ORG_A, signInEvent } from '@auditkit/core/testing';
+import { SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 
@@ -97,6 +98,7 @@ describe('schema option', () => {
         'auditkit_migration_lock',
         'auditkit_retention',
         'auditkit_schemas',
+        'auditkit_sequence_heads',
       ].map((table_name) => ({ table_schema: 'audit_apart', table_name })),
     );
   });
@@ -108,13 +110,7 @@ describe('schema option', () => {
       await auditLog.close();
     }
     const { rows } = await pool.query('select name from public.auditkit_migration order by name');
-    expect(rows).toEqual([
-      { name: '0001_initial' },
-      { name: '0002_export_organization' },
-      { name: '0003_leases' },
-      { name: '0006_export_storage' },
-      { name: '0007_log_streams' },
-    ]);
+    expect(rows).toEqual(Object.keys(sqlMigrations(SQL_SCHEMAS.postgres)).map((name) => ({ name })));
   });
 });
 
@@ -157,15 +153,18 @@ describe('concurrent batches', () => {
       event: signInEvent({ metadata: { i } }),
       idempotencyKey: `key-${String(i).padStart(3, '0')}`,
     }));
-    // A third session holds the middle key uncommitted, so both batches are mid-insert (each
-    // holding the keys it got so far) before either can finish: the moment a deadlock needs.
+    // A third session holds the middle key uncommitted, so the first batch is mid-insert (holding
+    // the keys it got so far, and the organization's sequence head) and the second waits for it:
+    // the moment a deadlock would need, were the head not taken first.
     const blocker = await pool.connect();
     try {
       await blocker.query('begin');
       await blocker.query(
         `insert into ${schema}.auditkit_events (id, organization_id, idempotency_key, fingerprint, action, version,
-           occurred_at, received_at, actor_type, actor_id, targets, target_types, context_location)
-         values ('blocker', $1, 'key-200', '', 'user.signed_in', 1, now(), now(), 'user', 'u', '[]', '{}', '-')`,
+           occurred_at, received_at, actor_type, actor_id, targets, target_types, context_location,
+           position, hash, previous_hash)
+         values ('blocker', $1, 'key-200', '', 'user.signed_in', 1, now(), now(), 'user', 'u', '[]', '{}', '-',
+           1000000, '', '')`,
         [ORG_A],
       );
       const writes = Promise.all([

@@ -50,6 +50,9 @@ it('stores events with timestamptz times, jsonb documents and a text[] of target
     'context_location text not null',
     'context_user_agent text',
     'metadata jsonb',
+    'position bigint not null',
+    'hash text not null',
+    'previous_hash text not null',
   ]);
 });
 
@@ -60,6 +63,7 @@ it('indexes events for idempotency, every export filter and target types', async
     'CREATE INDEX auditkit_events_org_actor_time ON auditkit_events USING btree (organization_id, actor_id, occurred_at)',
     'CREATE INDEX auditkit_events_org_time ON auditkit_events USING btree (organization_id, occurred_at, id)',
     'CREATE UNIQUE INDEX auditkit_events_pkey ON auditkit_events USING btree (id)',
+    'CREATE UNIQUE INDEX auditkit_events_sequence ON auditkit_events USING btree (organization_id, "position")',
     'CREATE INDEX auditkit_events_target_types ON auditkit_events USING gin (target_types)',
   ]);
 });
@@ -105,6 +109,14 @@ it('keys schemas by (action, version) and types the other tables', async () => {
   ]);
   expect(await indexes('auditkit_leases')).toEqual([
     'CREATE UNIQUE INDEX auditkit_leases_pkey ON auditkit_leases USING btree (name)',
+  ]);
+  expect(await columns('auditkit_sequence_heads')).toEqual([
+    'organization_id text not null',
+    'position bigint not null',
+    'hash text not null',
+  ]);
+  expect(await indexes('auditkit_sequence_heads')).toEqual([
+    'CREATE UNIQUE INDEX auditkit_sequence_heads_pkey ON auditkit_sequence_heads USING btree (organization_id)',
   ]);
 });
 

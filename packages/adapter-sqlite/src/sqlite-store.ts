@@ -13,7 +13,7 @@ import { sqliteTraits } from './sqlite-traits.js';
 import { bindSqliteTransaction, type SqliteTransactionHandle } from './sqlite-transactions.js';
 import { withStatementCache } from './statement-cache.js';
 
-const sqliteMigrations = sqlMigrations(sqliteTraits.schema);
+const sqliteMigrations = sqlMigrations(sqliteTraits.schema, sqliteTraits);
 
 /** Options of {@link sqliteStore}: a file to open, or a database the application already has. */
 export type SqliteStoreOptions =

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
-import { ORG_B } from '@auditkit/core/testing';
+import { expectWholeSequence, ORG_A, ORG_B, signInEvent } from '@auditkit/core/testing';
 import { migrateToLatest, SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -60,5 +60,54 @@ it('runs a migration that lands after a later-numbered one already ran (reserved
     ).toBe(1);
   } finally {
     check.close();
+  }
+});
+
+it('chains the events stored before migration 0004: positions in (receivedAt, id) order, then new events after them', async () => {
+  const filename = join(mkdtempSync(join(tmpdir(), 'auditkit-sqlite-migration-')), 'audit.db');
+  const beforeSequence = Object.fromEntries(
+    Object.entries(sqliteMigrations).filter(([name]) => name < '0004_event_sequence'),
+  );
+  const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
+  await migrateToLatest(old, beforeSequence);
+  // Three events of one organization (one received later with a smaller id) and one of another.
+  const rows = [
+    ['audit_log_event_03', ORG_A, 'k3', 2000, '{"n":3}'],
+    ['audit_log_event_01', ORG_A, 'k1', 1000, '{"n":1}'],
+    ['audit_log_event_02', ORG_A, 'k2', 1000, null],
+    ['audit_log_event_00', ORG_B, 'k0', 3000, null],
+  ] as const;
+  for (const [id, organizationId, key, receivedAt, metadata] of rows) {
+    await sql`
+      insert into auditkit_events (id, organization_id, idempotency_key, fingerprint, action, version, occurred_at,
+        received_at, actor_type, actor_id, actor_name, actor_metadata, targets, context_location, context_user_agent, metadata)
+      values (${id}, ${organizationId}, ${key}, 'f', 'user.signed_in', 1, 5, ${receivedAt}, 'user', 'u1', 'Ada',
+        '{"role":"admin"}', '[{"type":"team","id":"t1"}]', '10.0.0.1', null, ${metadata})
+    `.execute(old);
+  }
+  await old.destroy();
+
+  const auditLog = await createAuditLog({ store: sqliteStore({ filename }), requireSchemas: false });
+  try {
+    const inA = await expectWholeSequence(auditLog, ORG_A);
+    expect(
+      inA.map((sequenced) => [sequenced.position, sequenced.event.id, sequenced.idempotencyKey]),
+    ).toEqual([
+      [1, 'audit_log_event_01', 'k1'],
+      [2, 'audit_log_event_02', 'k2'],
+      [3, 'audit_log_event_03', 'k3'],
+    ]);
+    expect(inA[2]?.event).toMatchObject({
+      metadata: { n: 3 },
+      actor: { name: 'Ada', metadata: { role: 'admin' } },
+    });
+    expect((await expectWholeSequence(auditLog, ORG_B)).map((sequenced) => sequenced.event.id)).toEqual([
+      'audit_log_event_00',
+    ]);
+    const next = await auditLog.createEvent(ORG_A, signInEvent());
+    const after = await expectWholeSequence(auditLog, ORG_A);
+    expect(after.map((sequenced) => sequenced.event.id)).toEqual([...inA.map((s) => s.event.id), next.id]);
+  } finally {
+    await auditLog.close();
   }
 });

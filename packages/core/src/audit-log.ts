@@ -22,6 +22,12 @@ import {
 import { type ExportStorage, filesystemExportStorage, guardExportStorage } from './export-storage.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions, type GroupCommitSettings } from './group-commit.js';
 import { guardStore } from './guarded-store.js';
+import { DEFAULT_SEALER_SETTINGS, type SealerSettings, SequenceSealer } from './integrity/sealer.js';
+import {
+  getSequenceHead,
+  type ReadSequencedEventsOptions,
+  readSequencedEvents,
+} from './integrity/sequence-reads.js';
 import { DEFAULT_EVENT_LIMITS, type EventLimits } from './limits.js';
 import {
   DEFAULT_LOG_STREAM_SETTINGS,
@@ -59,7 +65,7 @@ import {
 } from './retention.js';
 import type { AuditLogSchema, CreateAuditLogSchemaInput } from './schema-definition.js';
 import { type AuditLogAction, type ListSchemasOptions, SchemaRegistry } from './schema-registry.js';
-import type { AuditStore, EventSummary } from './store.js';
+import type { AuditStore, EventSummary, SequencedEvent, SequenceHead } from './store.js';
 
 /** Options of {@link createAuditLog}. */
 export interface CreateAuditLogOptions<TransactionHandle = unknown> {
@@ -100,6 +106,13 @@ export interface CreateAuditLogOptions<TransactionHandle = unknown> {
    * writes every call on its own. Calls through `withTransaction` are never grouped.
    */
   groupCommit?: boolean | GroupCommitOptions;
+  /**
+   * For stores that seal events after writing them (`capabilities.sealer`: MongoDB): how soon a
+   * write of this process is sealed (`sealDelayMs`, default 20), how often events other processes
+   * wrote are looked for (`sealIntervalMs`, default 1000), and what to do with a failed
+   * background run (`onSealError`, default a process warning; the next run retries).
+   */
+  sequence?: Partial<SealerSettings> & { onSealError?: (error: unknown) => void };
 }
 
 const positiveInteger = { expected: 'a positive integer', accepts: isPositiveInteger };
@@ -184,6 +197,21 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
           maxEvents: positiveInteger,
           maxConcurrentWrites: positiveInteger,
           windowMs: { expected: 'a whole number of milliseconds ≥ 0', accepts: isNonNegativeInteger },
+        },
+      },
+    },
+    sequence: {
+      expected: 'an object of sealer settings',
+      accepts: isObject,
+      fields: {
+        options: {
+          sealDelayMs: {
+            expected: 'a whole number of milliseconds, 0 or more',
+            accepts: isNonNegativeInteger,
+          },
+          sealIntervalMs: positiveInteger,
+          sealBatchSize: positiveInteger,
+          onSealError: { expected: 'a function', accepts: isFunction },
         },
       },
     },
@@ -478,6 +506,45 @@ export interface AuditLog<TransactionHandle = unknown> {
    */
   replayLogStream(id: string, options: ReplayLogStreamOptions): Promise<LogStream>;
   /**
+   * One page of an organization's sealed events in position order: positions 1, 2, 3… are
+   * gapless and follow commit order (an event that commits later never appears before one
+   * already read), and each carries its link of the organization's hash chain. Read on from the
+   * last position you have; retention purges leave holes only where events were deleted.
+   *
+   * @example
+   * ```ts
+   * let afterPosition = 0;
+   * for (;;) {
+   *   const page = await auditLog.readSequencedEvents({ organizationId: 'org_123', afterPosition, limit: 500 });
+   *   if (page.length === 0) break;
+   *   afterPosition = page[page.length - 1].position;
+   * }
+   * ```
+   */
+  readSequencedEvents(options: ReadSequencedEventsOptions): Promise<SequencedEvent[]>;
+  /**
+   * The organization's last sealed position and hash; `undefined` before its first event.
+   *
+   * @example
+   * ```ts
+   * const head = await auditLog.getSequenceHead('org_123'); // { position: 1042, hash: '5d41…' }
+   * ```
+   */
+  getSequenceHead(organizationId: string): Promise<SequenceHead | undefined>;
+  /**
+   * Seals now what a sealer store (MongoDB) has not sealed yet and resolves with how many events
+   * it sealed; sealing also runs by itself shortly after each write (see the `sequence` option).
+   * Stores that sequence events as they write them (SQL, memory) have nothing to seal: `0`.
+   *
+   * @example
+   * ```ts
+   * await auditLog.createEvent('org_123', event);
+   * await auditLog.sealPendingEvents();
+   * const head = await auditLog.getSequenceHead('org_123'); // includes the event
+   * ```
+   */
+  sealPendingEvents(): Promise<number>;
+  /**
    * Refuses every later call (`AuditKitError` code `closed`), waits for the calls already running
    * and for this process's running exports to finish, then closes the store (and only what
    * AuditKit opened: a pool, client or database the application passed stays open). Calling it
@@ -569,6 +636,12 @@ export async function createAuditLog<TransactionHandle = unknown>(
   );
   await store.open();
 
+  const { onSealError, ...sealerSettings } = options.sequence ?? {};
+  const sealer = new SequenceSealer(
+    store,
+    { ...DEFAULT_SEALER_SETTINGS, ...sealerSettings },
+    onSealError ?? ((error) => process.emitWarning(`AuditKit could not seal events: ${String(error)}`)),
+  );
   const schemas = new SchemaRegistry(store, now);
   const limits = { ...DEFAULT_EVENT_LIMITS, ...options.limits };
   const intake = new EventIntake({
@@ -578,6 +651,7 @@ export async function createAuditLog<TransactionHandle = unknown>(
     requireSchemas: options.requireSchemas ?? true,
     now,
     groupCommit: groupCommitSettings(options.groupCommit, limits.maxBatchSize),
+    afterWrite: () => sealer.nudge(),
   });
   const pageSize = options.exportPageSize ?? store.capabilities.exportPageSize ?? 1000;
   const reader = new EventReader(store, pageSize);
@@ -598,21 +672,8 @@ export async function createAuditLog<TransactionHandle = unknown>(
   // expired files.
   jobs.start();
 
-  const sequence = (): SequenceReader => {
-    // TODO(sequence): the guarded store carries readSequencedEvents once the sequence contract lands.
-    const guarded = store as Partial<SequenceReader>;
-    const reader =
-      typeof guarded.readSequencedEvents === 'function'
-        ? guarded
-        : (options.store as Partial<SequenceReader>);
-    if (typeof reader.readSequencedEvents !== 'function' || typeof reader.getSequenceHead !== 'function') {
-      throw new AuditKitError(
-        'invalid_request',
-        `Log streams need the commit-ordered sequence (readSequencedEvents), which the ${store.name} store does not have`,
-      );
-    }
-    return reader as SequenceReader;
-  };
+  // The guarded store: every store has the commit-ordered sequence (readSequencedEvents, getSequenceHead).
+  const sequence = (): SequenceReader => store;
   const streams = new LogStreams(store, sequence, now);
   const delivery = new LogStreamDelivery(
     store,
@@ -625,6 +686,7 @@ export async function createAuditLog<TransactionHandle = unknown>(
   // Every call goes through the gate, so close() can wait for what runs and refuse what comes.
   const gate = new ClosingGate();
   let closing: Promise<void> | undefined;
+  sealer.start();
   return {
     createEvent: (organizationId, event, requestOptions = {}) =>
       gate.run('createEvent', () => createOne(intake, organizationId, event, requestOptions)),
@@ -661,6 +723,11 @@ export async function createAuditLog<TransactionHandle = unknown>(
     deleteLogStream: (id) => gate.run('deleteLogStream', () => streams.delete(id)),
     replayLogStream: (id, replayOptions) =>
       gate.run('replayLogStream', () => streams.replay(id, replayOptions)),
+    readSequencedEvents: (readOptions) =>
+      gate.run('readSequencedEvents', () => readSequencedEvents(store, readOptions)),
+    getSequenceHead: (organizationId) =>
+      gate.run('getSequenceHead', () => getSequenceHead(store, organizationId)),
+    sealPendingEvents: () => gate.run('sealPendingEvents', () => sealer.sealNow()),
     close() {
       closing ??= (async () => {
         // In this order: a createExport admitted before close() registers its job before the
@@ -669,6 +736,7 @@ export async function createAuditLog<TransactionHandle = unknown>(
         await gate.close();
         jobs.stop();
         await jobs.settle();
+        await sealer.close();
         await store.close();
       })();
       return closing;

@@ -12,6 +12,7 @@ import { identifyEvent } from './fingerprint.js';
 import { GroupCommit, type GroupCommitSettings } from './group-commit.js';
 import { decideIdempotentOutcome } from './idempotent-outcome.js';
 import { newEventId } from './ids.js';
+import { chainEvents } from './integrity/sequence-chain.js';
 import type { EventLimits } from './limits.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import type { AuditStore, EventRow } from './store.js';
@@ -31,6 +32,8 @@ interface IntakeOptions {
   now: () => Date;
   /** Group commit of single `createEvent` calls; `undefined` writes each call on its own. */
   groupCommit?: GroupCommitSettings | undefined;
+  /** Called after events were stored (the sealer of a sealer store schedules its run). */
+  afterWrite?: () => void;
 }
 
 const MAX_KEY_LENGTH = 255;
@@ -65,7 +68,11 @@ export class EventIntake {
 
   /** One `insertEvents` call for rows unique by `(organizationId, idempotencyKey)`, core deciding. */
   #insert(rows: readonly EventRow[]) {
-    return this.#options.store.insertEvents(rows, (facts) => decideIdempotentOutcome(rows, facts));
+    return this.#options.store.insertEvents(
+      rows,
+      (facts) => decideIdempotentOutcome(rows, facts),
+      chainEvents,
+    );
   }
 
   async create(
@@ -131,6 +138,7 @@ export class EventIntake {
       const original = result.indexes.map((uniqueIndex) => sourceOf.indexOf(uniqueIndex));
       throw conflictError(original, keyOf, single);
     }
+    this.#options.afterWrite?.();
     return sourceOf.map((source) => {
       const stored = result.events[source < 0 ? -1 - source : source];
       if (!stored)

@@ -8,8 +8,11 @@ type AsyncMethod = Exclude<
       ? K
       : never;
   }[keyof AuditStore],
-  undefined
+  undefined | OptionalMethod
 >;
+
+/** Methods a store may leave out; guarded when present. */
+type OptionalMethod = 'sealEvents';
 
 /**
  * What each store method does, for the `storage_error` message. Typed as a complete record, so a
@@ -19,6 +22,8 @@ const OPERATIONS: Record<AsyncMethod, string> = {
   open: 'open the store',
   close: 'close the store',
   insertEvents: 'insert events',
+  readSequencedEvents: 'read sequenced events',
+  getSequenceHead: 'read the sequence head',
   findEvents: 'read events',
   deleteEventsBefore: 'delete expired events',
   summarizeEvents: 'summarize events',
@@ -83,6 +88,15 @@ export function guardStore(store: AuditStore): AuditStore {
       });
     }
     guarded[method] = call(method);
+  }
+  if (typeof store.sealEvents === 'function') {
+    guarded.sealEvents = async (...args: Parameters<NonNullable<AuditStore['sealEvents']>>) => {
+      try {
+        return await store.sealEvents?.(...args);
+      } catch (error) {
+        throw toStorageError(error, `seal events (${store.name})`);
+      }
+    };
   }
   if (typeof store.streamEvents === 'function') {
     // A stream fails while it is read, not when it is created: guard each step of the iteration.

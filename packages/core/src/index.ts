@@ -48,6 +48,8 @@ export {
   type SignedUrlOptions,
 } from './export-storage.js';
 export type { GroupCommitOptions } from './group-commit.js';
+export { type ChainHashInput, chainHash, GENESIS_HASH } from './integrity/chain-hash.js';
+export type { ReadSequencedEventsOptions } from './integrity/sequence-reads.js';
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
 export {
   backoffDelay,
@@ -101,3 +103,4 @@ export type {
 } from './schema-definition.js';
 export type { AuditLogAction, ListSchemasOptions } from './schema-registry.js';
 export type { AuditStore, LogStreamState } from './store.js';
+export type { AuditStore, SequencedEvent, SequenceHead, SequenceQuery } from './store.js';

@@ -17,7 +17,16 @@ import type {
   LogStreamRecord,
   RetentionRecord,
   SchemaPageQuery,
+  SequencedEvent,
+  SequenceHead,
 } from './store.js';
+
+/** A stored row with its link of the organization's chain. */
+interface SequencedRow extends EventRow {
+  position: number;
+  hash: string;
+  previousHash: string;
+}
 
 /**
  * An in-memory {@link AuditStore}: fast and dependency-free, for unit tests of the application
@@ -31,7 +40,8 @@ import type {
  * ```
  */
 export function memoryStore(): AuditStore {
-  const rowsByKey = new Map<string, EventRow>();
+  const rowsByKey = new Map<string, SequencedRow>();
+  const heads = new Map<string, SequenceHead>();
   const schemas = new Map<string, AuditLogSchema[]>();
   const exports = new Map<string, ExportRecord>();
   const retention = new Map<string, number>();
@@ -40,8 +50,14 @@ export function memoryStore(): AuditStore {
   const logStreams = new Map<string, LogStreamRecord>();
   const keyOf = (organizationId: string, idempotencyKey: string) =>
     JSON.stringify([organizationId, idempotencyKey]);
-  const toEvent = ({ idempotencyKey: _k, fingerprint: _f, ...event }: EventRow): AuditLogEvent =>
-    structuredClone(event);
+  const toEvent = ({
+    idempotencyKey: _k,
+    fingerprint: _f,
+    position: _p,
+    hash: _h,
+    previousHash: _ph,
+    ...event
+  }: SequencedRow): AuditLogEvent => structuredClone(event);
 
   return {
     name: 'memory',
@@ -49,7 +65,7 @@ export function memoryStore(): AuditStore {
     async open() {},
     async close() {},
 
-    async insertEvents(rows, decide): Promise<InsertEventsResult> {
+    async insertEvents(rows, decide, chain): Promise<InsertEventsResult> {
       // One synchronous pass: nothing else runs between reading the facts and applying the decision.
       const facts = rows.map((row): EventWriteFact => {
         const stored = rowsByKey.get(keyOf(row.organizationId, row.idempotencyKey));
@@ -58,13 +74,50 @@ export function memoryStore(): AuditStore {
           : { inserted: true };
       });
       const outcome = decide(facts);
-      if (outcome.status === 'stored') {
-        for (const [index, row] of rows.entries()) {
-          if (facts[index]?.inserted)
-            rowsByKey.set(keyOf(row.organizationId, row.idempotencyKey), structuredClone(row));
-        }
+      if (outcome.status !== 'stored') return outcome;
+      // Still the same synchronous pass: the chain is computed and applied before anything else runs.
+      const inserted = new Map<string, EventRow[]>();
+      for (const [index, row] of rows.entries()) {
+        if (!facts[index]?.inserted) continue;
+        const group = inserted.get(row.organizationId);
+        if (group) group.push(row);
+        else inserted.set(row.organizationId, [row]);
       }
+      const sealed: SequencedRow[] = [];
+      for (const [organizationId, group] of inserted) {
+        const links = chain(
+          heads.get(organizationId),
+          group.map((row) => ({ event: row, idempotencyKey: row.idempotencyKey })),
+        );
+        group.forEach((row, index) => {
+          const link = links[index];
+          if (!link) throw new Error('the chain returned fewer links than events');
+          sealed.push({ ...structuredClone(row), ...link });
+        });
+        const last = links.at(-1);
+        if (last) heads.set(organizationId, { position: last.position, hash: last.hash });
+      }
+      for (const row of sealed) rowsByKey.set(keyOf(row.organizationId, row.idempotencyKey), row);
       return outcome;
+    },
+
+    async readSequencedEvents({ organizationId, afterPosition, limit }): Promise<SequencedEvent[]> {
+      return [...rowsByKey.values()]
+        .filter((row) => row.organizationId === organizationId && row.position > afterPosition)
+        .sort((a, b) => a.position - b.position)
+        .slice(0, limit)
+        .map((row) => ({
+          position: row.position,
+          hash: row.hash,
+          previousHash: row.previousHash,
+          idempotencyKey: row.idempotencyKey,
+          event: toEvent(row),
+        }));
+    },
+
+    async getSequenceHead(organizationId) {
+      const head = heads.get(organizationId);
+      return head && { ...head };
     },
 
     async findEvents(query: EventPageQuery) {

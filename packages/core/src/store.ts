@@ -16,9 +16,12 @@ import type { AuditLogSchema } from './schema-definition.js';
  * Times are `Date`s with millisecond precision; a store MUST return them as it was given them.
  *
  * Joining the caller's own database transaction is the optional `withTransaction(handle)`,
- * returning a store bound to it. Room is left for a per-organization hash chain (an optional
- * `previousHash` column written by `insertEvents`, which already receives every row of a call at
- * once and in order).
+ * returning a store bound to it.
+ *
+ * Every stored event of an organization gets a position (1, 2, 3…: gapless, in the order events
+ * became visible, never changed) and a link of core's hash chain ({@link SequenceChain}). A
+ * store with transactions assigns both inside the write (`insertEvents`); a store without them
+ * reports `capabilities.sealer` and assigns them afterwards in `sealEvents`, which core runs.
  *
  * @example
  * ```ts
@@ -60,8 +63,38 @@ export interface AuditStore<TransactionHandle = unknown> {
    * transactions) may call `decide` again with the new facts; what it acts on is what it returns.
    * Concurrent calls with the same pair MUST end with exactly one stored event, every caller
    * seeing it (or a conflict).
+   *
+   * Sequencing (unless `capabilities.sealer`): within the same transaction, the store locks the
+   * head of each organization it inserts for (in ascending `organizationId` order, so that
+   * batches cannot deadlock), hands the head and the rows it inserted — per organization, in row
+   * order — to `chain`, and writes the returned links with the rows and the last one as the new
+   * head. The head stays locked until commit, so positions follow commit order, and a write that
+   * is undone (a conflict, a rolled-back caller transaction) gives its positions back.
    */
-  insertEvents(rows: readonly EventRow[], decide: IdempotencyDecision): Promise<InsertEventsResult>;
+  insertEvents(
+    rows: readonly EventRow[],
+    decide: IdempotencyDecision,
+    chain: SequenceChain,
+  ): Promise<InsertEventsResult>;
+
+  /**
+   * Sealed events of one organization with `position > query.afterPosition`, ascending by
+   * position, at most `query.limit`. Events not sealed yet (a sealer store) are never returned,
+   * so a reader that advances its `afterPosition` never misses one that appears later.
+   */
+  readSequencedEvents(query: SequenceQuery): Promise<SequencedEvent[]>;
+
+  /** The organization's last sealed position and hash; `undefined` before its first sealed event. */
+  getSequenceHead(organizationId: string): Promise<SequenceHead | undefined>;
+
+  /**
+   * Present when `capabilities.sealer` is true: seals events inserted unsealed, at most `limit`
+   * of them, in the store's scan order, appending them (per organization) to the chain through
+   * `chain`, and advancing each organization's head by compare-and-set. Core calls it from one
+   * process at a time (holding a lease) and repeats while it returns a full `limit`. Returns how
+   * many events it sealed.
+   */
+  sealEvents?(chain: SequenceChain, limit: number): Promise<number>;
 
   /**
    * One page of events of one organization matching `query`, ordered by `(occurredAt, id)` in
@@ -249,7 +282,96 @@ export interface AuditStoreCapabilities {
    * events). The conformance suite checks the method is there exactly when this says so.
    */
   exportCells?: boolean;
+  /**
+   * Events are inserted unsealed and get their position and hash later, from `sealEvents`, which
+   * core runs shortly after each write and in the background (a database without transactions).
+   */
+  sealer?: boolean;
 }
+
+/**
+ * An organization's last sealed position and the hash of the event there.
+ *
+ * @example
+ * ```ts
+ * const head: SequenceHead = { position: 42, hash: '9f86d0…' };
+ * ```
+ */
+export interface SequenceHead {
+  position: number;
+  hash: string;
+}
+
+/**
+ * Which sealed events {@link AuditStore.readSequencedEvents} returns.
+ *
+ * @example
+ * ```ts
+ * const query: SequenceQuery = { organizationId: 'org_1', afterPosition: 0, limit: 100 };
+ * ```
+ */
+export interface SequenceQuery {
+  organizationId: string;
+  /** Only positions greater than this; `0` from the start. */
+  afterPosition: number;
+  limit: number;
+}
+
+/**
+ * A sealed event: its position in its organization's sequence and its link of the hash chain.
+ *
+ * @example
+ * ```ts
+ * const [first] = await store.readSequencedEvents({ organizationId: 'org_1', afterPosition: 0, limit: 1 });
+ * // first.position === 1, first.previousHash === GENESIS_HASH
+ * ```
+ */
+export interface SequencedEvent {
+  position: number;
+  hash: string;
+  previousHash: string;
+  /** The key the event is stored under, which the hash covers. */
+  idempotencyKey: string;
+  event: AuditLogEvent;
+}
+
+/**
+ * An event as the hash chain takes it: the stored event and the key it is stored under.
+ *
+ * @example
+ * ```ts
+ * const input: ChainedEvent = { event: row, idempotencyKey: row.idempotencyKey };
+ * ```
+ */
+export interface ChainedEvent {
+  event: AuditLogEvent;
+  idempotencyKey: string;
+}
+
+/**
+ * One link of the chain: where an event sits and the hashes that tie it to its predecessor.
+ *
+ * @example
+ * ```ts
+ * const link: ChainLink = { position: 1, hash: '9f86d0…', previousHash: GENESIS_HASH };
+ * ```
+ */
+export interface ChainLink {
+  position: number;
+  hash: string;
+  previousHash: string;
+}
+
+/**
+ * Core's hash chain (`chainEvents`), which a store calls with an organization's head and the
+ * events it appends (one organization per call, in order), and whose links it writes as given.
+ *
+ * @example
+ * ```ts
+ * const links = chain(await lockedHead(organizationId), inserted.map((row) => ({ event: row, idempotencyKey: row.idempotencyKey })));
+ * ```
+ */
+export type SequenceChain = (head: SequenceHead | undefined, events: readonly ChainedEvent[]) => ChainLink[];
 
 /** An event ready to store: identity assigned by core. */
 export interface EventRow extends AuditLogEvent {

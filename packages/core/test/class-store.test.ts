@@ -19,6 +19,8 @@ import type {
   LogStreamQuery,
   LogStreamRecord,
   SchemaPageQuery,
+  SequenceChain,
+  SequenceQuery,
 } from '@auditkit/core/store';
 import { runStoreConformance } from '@auditkit/core/testing';
 import { expect, it } from 'vitest';
@@ -35,8 +37,14 @@ class ForwardingStore implements AuditStore {
   close() {
     return this.#inner.close();
   }
-  insertEvents(rows: readonly EventRow[], decide: IdempotencyDecision) {
-    return this.#inner.insertEvents(rows, decide);
+  insertEvents(rows: readonly EventRow[], decide: IdempotencyDecision, chain: SequenceChain) {
+    return this.#inner.insertEvents(rows, decide, chain);
+  }
+  readSequencedEvents(query: SequenceQuery) {
+    return this.#inner.readSequencedEvents(query);
+  }
+  getSequenceHead(organizationId: string) {
+    return this.#inner.getSequenceHead(organizationId);
   }
   findEvents(query: EventPageQuery) {
     return this.#inner.findEvents(query);

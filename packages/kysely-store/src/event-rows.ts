@@ -4,11 +4,11 @@ import type { Selectable } from 'kysely';
 import type { SqlDialectTraits } from './dialect-traits.js';
 import type { EventsTable } from './tables.js';
 
-/** An event as columns, ready for `INSERT`. */
+/** An event as columns, ready for `INSERT` once its chain link (`position`, `hash`, `previous_hash`) is added. */
 export function eventToColumns(
   row: EventRow,
   traits: SqlDialectTraits,
-): EventsTable & Record<string, unknown> {
+): Omit<EventsTable, 'position' | 'hash' | 'previous_hash'> & Record<string, unknown> {
   return {
     id: row.id,
     organization_id: row.organizationId,

@@ -10,6 +10,9 @@ import type {
   ExportRecord,
   IdempotencyDecision,
   InsertEventsResult,
+  SequenceChain,
+  SequencedEvent,
+  SequenceHead,
 } from '@auditkit/core/store';
 import type { Kysely, Selectable } from 'kysely';
 import { type CallerTransaction, onCallerTransaction } from './caller-transaction.js';
@@ -19,6 +22,7 @@ import { columnsToEvent, eventToColumns } from './event-rows.js';
 import { sqlLeases } from './leases.js';
 import { sqlLogStreams } from './log-streams.js';
 import { ConflictRollback, ownTransactionWriter, type RowWriter, savepointWriter } from './row-writers.js';
+import { linkRows, lockSequenceHead, writeSequenceHeads } from './sequence-heads.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
 
 /** What an SQL adapter hands to {@link kyselyStore}. */
@@ -163,7 +167,35 @@ function storeOn(
   });
 
   return {
-    insertEvents: (rows, decide) => writer((executor) => writeRows(executor, rows, decide), rows.length),
+    insertEvents: (rows, decide, chain) => writer((executor) => writeRows(executor, rows, decide, chain)),
+
+    readSequencedEvents: async ({ organizationId, afterPosition, limit }): Promise<SequencedEvent[]> => {
+      const rows = await db
+        .selectFrom('auditkit_events')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .where('position', '>', afterPosition)
+        .orderBy('position')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({
+        position: Number(row.position),
+        hash: row.hash,
+        previousHash: row.previous_hash,
+        idempotencyKey: row.idempotency_key,
+        event: toEvent(row),
+      }));
+    },
+
+    getSequenceHead: async (organizationId): Promise<SequenceHead | undefined> => {
+      const row = await db
+        .selectFrom('auditkit_sequence_heads')
+        .select(['position', 'hash'])
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirst();
+      // A head of 0 is left by a write that locked a new organization's head and stored nothing.
+      return row && Number(row.position) > 0 ? { position: Number(row.position), hash: row.hash } : undefined;
+    },
 
     findEvents: async (query) => {
       const rows = await selectEvents(db, traits, query).execute();
@@ -341,14 +373,28 @@ function storeOn(
   };
 
   /**
-   * Inserts the rows whose keys are free, reads back the events stored under the others, and lets
-   * core decide; throws ConflictRollback when core decided a conflict, to roll the transaction back.
+   * Locks the sequence heads of the rows' organizations, inserts the rows whose keys are free
+   * with core's chain links, reads back the events stored under the others, and lets core
+   * decide; throws ConflictRollback when core decided a conflict, to roll the transaction back.
+   * The heads stay locked until the transaction ends, which is what makes positions follow
+   * commit order.
    */
   async function writeRows(
     executor: Kysely<AuditDatabase>,
     rows: readonly EventRow[],
     decide: IdempotencyDecision,
+    chain: SequenceChain,
   ): Promise<InsertEventsResult> {
+    // Heads first, in ascending organization order: two batches that share organizations lock
+    // them in the same order and cannot deadlock; every later lock of this call (the unique
+    // index's) is taken under them.
+    const heads = new Map<string, SequenceHead | undefined>();
+    for (const organizationId of [...new Set(rows.map((row) => row.organizationId))].sort()) {
+      heads.set(organizationId, await lockSequenceHead(executor, organizationId));
+    }
+    // Linked as if every row were new, which is the common case; replays are renumbered below.
+    let links = linkRows(rows, heads, chain);
+    const linkOf = new Map(rows.map((row, index) => [row.id, links[index]]));
     const inserted = new Set<string>();
     // Inserted in one global (organization, key) order, concurrent batches take the unique
     // index's locks in that order too, and so cannot deadlock (as they do on Postgres when
@@ -357,7 +403,16 @@ function storeOn(
     for (const part of chunk(ordered, traits.maxRowsPerInsert)) {
       const ids = await insertColumns(
         executor,
-        part.map((row) => eventToColumns(row, traits)),
+        part.map((row) => {
+          const link = linkOf.get(row.id);
+          if (!link) throw new Error('the chain returned fewer links than rows');
+          return {
+            ...eventToColumns(row, traits),
+            position: link.position,
+            hash: link.hash,
+            previous_hash: link.previousHash,
+          };
+        }),
       );
       for (const id of ids) inserted.add(id);
     }
@@ -373,6 +428,24 @@ function storeOn(
     });
     const outcome = decide(facts);
     if (outcome.status === 'conflict') throw new ConflictRollback(outcome);
+    const fresh = rows.filter((row) => inserted.has(row.id));
+    if (fresh.length < rows.length) {
+      // Some rows were replays: the inserted ones close up behind the head, in ascending order,
+      // so each moves down onto a free position (a replay's hole or its own).
+      links = linkRows(fresh, heads, chain);
+      for (const [index, row] of fresh.entries()) {
+        const link = links[index];
+        if (!link) throw new Error('the chain returned fewer links than rows');
+        // Unmoved means every row before it in its organization was new: the link is unchanged too.
+        if (link.position === linkOf.get(row.id)?.position) continue;
+        await executor
+          .updateTable('auditkit_events')
+          .set({ position: link.position, hash: link.hash, previous_hash: link.previousHash })
+          .where('id', '=', row.id)
+          .execute();
+      }
+    }
+    await writeSequenceHeads(executor, fresh, links);
     return outcome;
   }
 

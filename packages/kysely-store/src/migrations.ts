@@ -1,5 +1,7 @@
 import { type ColumnDataType, type Expression, type Kysely, type RawBuilder, sql } from 'kysely';
+import type { SqlDialectTraits } from './dialect-traits.js';
 import { loadKyselyMigrator, type SchemaMigration } from './kysely-migrator.js';
+import { backfillSequence } from './sequence-backfill.js';
 
 /**
  * How one SQL database spells AuditKit's column types, and its dialect-only schema.
@@ -14,7 +16,7 @@ export interface SqlSchemaTraits {
   timeType: ColumnDataType;
   /** Column type of metadata, targets and schema definitions. */
   jsonType: ColumnDataType;
-  /** Column type of an export's `row_count`. */
+  /** Column type of an export's `row_count` and of sequence positions. */
   countType: ColumnDataType;
   /**
    * The type of a `target_types` column (the distinct `targets[].type` of each event, written
@@ -78,13 +80,20 @@ export const SQL_SCHEMAS = {
  * entry is never edited once released — a change is a new entry — so every database migrates the
  * same way; `migrations.test.ts` holds each dialect's DDL to what was released.
  *
+ * `traits` (the adapter's codec) is needed only by migrations that read events back to rewrite
+ * them: `0004_event_sequence` chains the events stored before it. Without it, that migration
+ * fails on a database that has events.
+ *
  * @example
  * ```ts
- * const migrations = sqlMigrations({ timeType: 'integer', jsonType: 'text', countType: 'integer' });
+ * const migrations = sqlMigrations(sqliteTraits.schema, sqliteTraits);
  * await migrateToLatest(db, migrations);
  * ```
  */
-export function sqlMigrations(schema: SqlSchemaTraits): Record<string, SchemaMigration> {
+export function sqlMigrations(
+  schema: SqlSchemaTraits,
+  traits?: SqlDialectTraits,
+): Record<string, SchemaMigration> {
   return {
     '0001_initial': {
       async up(db: AnyKysely) {
@@ -255,6 +264,43 @@ export function sqlMigrations(schema: SqlSchemaTraits): Record<string, SchemaMig
           .on('auditkit_log_streams')
           .columns(['organization_id', 'created_at', 'id'])
           .execute();
+      },
+    },
+    '0004_event_sequence': {
+      // Every event gets its organization's position and chain link (written by insertEvents
+      // under the organization's head row from now on). Events stored before this migration are
+      // chained here, per organization in (received_at, id) order — the best record of their
+      // commit order there is — inside the migration's transaction and lock.
+      async up(db: AnyKysely) {
+        const { countType } = schema;
+        // One statement per column: SQLite adds a single column per ALTER TABLE.
+        await db.schema.alterTable('auditkit_events').addColumn('position', countType).execute();
+        await db.schema.alterTable('auditkit_events').addColumn('hash', 'text').execute();
+        await db.schema.alterTable('auditkit_events').addColumn('previous_hash', 'text').execute();
+        await db.schema
+          .createTable('auditkit_sequence_heads')
+          .addColumn('organization_id', 'text', (column) => column.primaryKey())
+          .addColumn('position', countType, (column) => column.notNull())
+          .addColumn('hash', 'text', (column) => column.notNull())
+          .execute();
+        await backfillSequence(db, traits);
+        // Gapless and unique per organization: a second event at a position cannot be written.
+        await db.schema
+          .createIndex('auditkit_events_sequence')
+          .unique()
+          .on('auditkit_events')
+          .columns(['organization_id', 'position'])
+          .execute();
+        if (schema.canDropDefaults) {
+          // Where the database can add the constraint afterwards, an unchained event cannot be
+          // written at all (SQLite adds NOT NULL columns only with a default).
+          for (const column of ['position', 'hash', 'previous_hash']) {
+            await db.schema
+              .alterTable('auditkit_events')
+              .alterColumn(column, (alter) => alter.setNotNull())
+              .execute();
+          }
+        }
       },
     },
   };

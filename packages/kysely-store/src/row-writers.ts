@@ -10,12 +10,11 @@ import type { AuditDatabase } from './tables.js';
  *
  * @example
  * ```ts
- * const result = await writer((executor) => writeRows(executor, rows), rows.length);
+ * const result = await writer((executor) => writeRows(executor, rows));
  * ```
  */
 export type RowWriter = (
   write: (executor: Kysely<AuditDatabase>) => Promise<InsertEventsResult>,
-  rowCount: number,
 ) => Promise<InsertEventsResult>;
 
 /**
@@ -43,11 +42,10 @@ export class ConflictRollback extends Error {
  * ```
  */
 export function ownTransactionWriter(db: Kysely<AuditDatabase>): RowWriter {
-  return async (write, rowCount) => {
+  return async (write) => {
     try {
-      // One row needs no transaction: a single INSERT is atomic, and core never decides a
-      // conflict for a row that was inserted; this saves two round trips on every createEvent.
-      if (rowCount === 1) return await write(db);
+      // Even one row needs a transaction: the organization's sequence head is locked, the row
+      // inserted and the head advanced as one unit (positions in commit order, no gaps).
       return await db.transaction().execute(write);
     } catch (error) {
       if (error instanceof ConflictRollback) return error.outcome;

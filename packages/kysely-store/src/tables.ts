@@ -9,6 +9,7 @@ export interface AuditDatabase {
   auditkit_retention: RetentionTable;
   auditkit_leases: LeasesTable;
   auditkit_log_streams: LogStreamsTable;
+  auditkit_sequence_heads: SequenceHeadsTable;
 }
 
 export interface EventsTable {
@@ -28,6 +29,18 @@ export interface EventsTable {
   context_location: string;
   context_user_agent: string | null;
   metadata: unknown;
+  /** Added by migration 0004: the event's place in its organization's sequence (bigint on Postgres). */
+  position: number | string;
+  /** Added by migration 0004: the chain hash of this event, and of the event before it. */
+  hash: string;
+  previous_hash: string;
+}
+
+/** One row per organization that has events: its last position and hash (migration 0004). */
+export interface SequenceHeadsTable {
+  organization_id: string;
+  position: number | string;
+  hash: string;
 }
 
 export interface SchemasTable {

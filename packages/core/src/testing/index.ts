@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit-log.js';
 import type { ExportStorage } from '../export-storage.js';
 import { filesystemExportStorage } from '../export-storage.js';
@@ -29,6 +29,7 @@ import { persistenceCases } from './persistence-cases.js';
 import { readCases } from './read-cases.js';
 import { retentionCases } from './retention-cases.js';
 import { schemaCases } from './schema-cases.js';
+import { sequenceCases } from './sequence-cases.js';
 import { transactionCases } from './transaction-cases.js';
 import type { ApplicationTransaction } from './transaction-hooks.js';
 
@@ -44,6 +45,7 @@ export {
   type ScriptedAnswer,
   startLogStreamReceiver,
 } from './log-stream-receiver.js';
+export { expectWholeSequence } from './sequence-check.js';
 export { mountSmallFileSystem, type SmallFileSystem } from './small-file-system.js';
 export type { ApplicationTransaction } from './transaction-hooks.js';
 
@@ -68,6 +70,18 @@ export interface StoreConformanceOptions {
    * `{ s3: () => s3ExportStorage({ …, prefix: \`test-${randomUUID()}/\` }) }`.
    */
   exportStorages?: Record<string, () => ExportStorage | Promise<ExportStorage>>;
+  /**
+   * A write on the store's own connection that waits for a lock held by the application's
+   * transaction waits without blocking the event loop (PostgreSQL). Not so on SQLite, whose
+   * driver waits synchronously: there the case of a write queued behind an open transaction is
+   * proven across processes instead.
+   */
+  writersWaitWithoutBlocking?: boolean;
+  /**
+   * Why this store's events are not sequenced yet: the sequence cases are then reported as one
+   * skipped test naming the reason, instead of running. For a store whose sealer is unfinished.
+   */
+  sequenceMissing?: string;
 }
 
 /**
@@ -168,6 +182,11 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     closingCases(context);
     if (options.reopenStore) persistenceCases(context);
     transactionCases(context, options.beginTransaction);
+    if (options.sequenceMissing) it.skip(`commit-ordered sequence: ${options.sequenceMissing}`, () => {});
+    else
+      sequenceCases(context, options.beginTransaction, {
+        writersWaitWithoutBlocking: options.writersWaitWithoutBlocking ?? false,
+      });
   });
 }
 export {

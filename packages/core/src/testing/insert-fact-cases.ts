@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditLogEvent } from '../event-model.js';
 import { decideIdempotentOutcome } from '../idempotent-outcome.js';
 import { newEventId } from '../ids.js';
+import { chainEvents } from '../integrity/sequence-chain.js';
 import type { AuditStore, EventRow, EventWriteFact } from '../store.js';
 import type { ConformanceContext } from './context.js';
 import { ORG_A } from './fixtures.js';
@@ -33,10 +34,14 @@ function eventOf({ idempotencyKey: _key, fingerprint: _fingerprint, ...event }: 
 /** Calls `insertEvents` with core's decision, keeping every set of facts the store reported. */
 async function insertRecording(store: AuditStore, rows: readonly EventRow[]) {
   const reported: (readonly EventWriteFact[])[] = [];
-  const result = await store.insertEvents(rows, (facts) => {
-    reported.push(structuredClone(facts));
-    return decideIdempotentOutcome(rows, facts);
-  });
+  const result = await store.insertEvents(
+    rows,
+    (facts) => {
+      reported.push(structuredClone(facts));
+      return decideIdempotentOutcome(rows, facts);
+    },
+    chainEvents,
+  );
   return { result, facts: reported.at(-1) };
 }
 

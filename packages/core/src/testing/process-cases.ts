@@ -5,6 +5,7 @@ import { countEvents } from './fixtures.js';
 import { processTransactionCases } from './process-transaction-cases.js';
 import { crashBatch, type WorkerTransactionHooks } from './process-worker.js';
 import { runTypeScriptProcess, startTypeScriptProcess } from './processes.js';
+import { expectWholeSequence } from './sequence-check.js';
 
 /** How {@link runProcessConformance} reaches the store from several OS processes. */
 export interface ProcessConformanceOptions {
@@ -100,11 +101,48 @@ export function runProcessConformance(options: ProcessConformanceOptions): void 
           expect(new Set(idLists[0]).size).toBe(events);
           const auditLog = await open(location);
           expect(await countEvents(auditLog, 'org_race')).toBe(events);
+          // Each event once in the sequence too: positions 1…n, every link recomputing.
+          await auditLog.sealPendingEvents();
+          const sequence = await expectWholeSequence(auditLog, 'org_race');
+          expect(new Set(sequence.map((sequenced) => sequenced.event.id))).toEqual(new Set(idLists[0]));
           await auditLog.close();
         },
         PROCESS_TEST_TIMEOUT,
       );
     }
+
+    it(
+      `sequences the events of ${processes} processes writing to the same organizations${options.transactions ? ' (some in transactions that commit or roll back)' : ''} gaplessly, each link recomputing`,
+      async () => {
+        const location = await options.freshLocation();
+        await (await open(location)).close();
+        const results = await Promise.all(
+          Array.from({ length: processes }, (_, p) =>
+            runTypeScriptProcess(options.workerScript, ['sequence-mix', location, 'org_seq', String(p)]),
+          ),
+        );
+        for (const result of results) expect(result.code, result.stderr).toBe(0);
+        const outputs = results.map(
+          (result) => lines(result.stdout)[0] as { committed: string[]; rolledBack: string[] },
+        );
+        const committed = new Set(outputs.flatMap((output) => output.committed));
+        const rolledBack = outputs.flatMap((output) => output.rolledBack);
+        if (options.transactions) expect(rolledBack.length).toBeGreaterThan(0);
+        const auditLog = await open(location);
+        try {
+          await auditLog.sealPendingEvents();
+          const sequenced = [
+            ...(await expectWholeSequence(auditLog, 'org_seq_a')),
+            ...(await expectWholeSequence(auditLog, 'org_seq_b')),
+          ].map((event) => event.event.id);
+          expect(sequenced).toHaveLength(committed.size);
+          expect(new Set(sequenced)).toEqual(committed);
+        } finally {
+          await auditLog.close();
+        }
+      },
+      PROCESS_TEST_TIMEOUT,
+    );
 
     it(
       `lets exactly one of ${processes} processes racing one key with different content win`,

@@ -5,6 +5,9 @@ import type { AuditStore } from '../store.js';
 import { signInEvent } from './fixtures.js';
 import type { ApplicationTransaction } from './transaction-hooks.js';
 
+/** Calls each process of the `sequence-mix` workload makes. */
+export const SEQUENCE_MIX_STEPS = 60;
+
 /** The event with index `i` of the race workloads: the same in every process. */
 export function raceEvent(i: number): CreateAuditLogEventInput {
   return signInEvent({
@@ -246,6 +249,39 @@ export async function runConformanceWorker(
       await transaction.writeAppRow(`write-${seed}`);
       await transaction.commit();
       await auditLog.close();
+      return;
+    }
+    case 'sequence-mix': {
+      // Writes to two organizations: single events, batches, and (with transaction hooks) batches
+      // in the application's transactions, every third of which rolls back. One call at a time:
+      // an SQLite worker holding a transaction open must not also wait on its own lock.
+      const auditLog = await declare(openStore(location));
+      const organizations = [`${organizationId}_a`, `${organizationId}_b`];
+      const committed: string[] = [];
+      const rolledBack: string[] = [];
+      for (let step = 0; step < SEQUENCE_MIX_STEPS; step++) {
+        const target = organizations[(seed + step) % 2] as string;
+        const events = Array.from({ length: 1 + (step % 4) }, (_, k) =>
+          signInEvent({ metadata: { process: seed, step, k } }),
+        );
+        if (transactions && step % 3 === 2) {
+          const transaction = await transactions.beginTransaction(location);
+          const created = await auditLog.withTransaction(transaction.handle).createEvents(target, events);
+          if (step % 9 === 8) {
+            await transaction.rollback();
+            rolledBack.push(...created.map((event) => event.id));
+          } else {
+            await transaction.commit();
+            committed.push(...created.map((event) => event.id));
+          }
+        } else if (events.length === 1) {
+          committed.push((await auditLog.createEvent(target, events[0] as CreateAuditLogEventInput)).id);
+        } else {
+          committed.push(...(await auditLog.createEvents(target, events)).map((event) => event.id));
+        }
+      }
+      await auditLog.close();
+      out({ committed, rolledBack });
       return;
     }
     case 'app-rows': {
