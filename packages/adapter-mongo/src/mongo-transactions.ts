@@ -7,6 +7,7 @@ import { deleteEventsBefore, findEventPage, summarizeEvents } from './mongo-even
 import { getExport, insertExport, updateExport } from './mongo-exports.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
+import { getSequenceHead, readSequencedEvents } from './mongo-sequence.js';
 
 /**
  * What `auditLog.withTransaction(handle)` takes on MongoDB: a `ClientSession` of the client the
@@ -180,6 +181,9 @@ export function sessionMethods(
   const methods: SessionMethods = {
     insertEvents: (rows, decide) => insertEventRowsInTransaction(collections, rows, decide, session),
     findEvents: (query) => findEventPage(events, query, session),
+    // Sealed events only, which a transaction's own (unsealed) events never are: no session needed.
+    readSequencedEvents: (query) => readSequencedEvents(collections, query),
+    getSequenceHead: (organizationId) => getSequenceHead(collections, organizationId),
     deleteEventsBefore: (organizationId, before, limit) =>
       deleteEventsBefore(collections, organizationId, before, limit, session),
     summarizeEvents: (query) => summarizeEvents(events, query, session),

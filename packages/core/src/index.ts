@@ -102,5 +102,4 @@ export type {
   SchemaDefinition,
 } from './schema-definition.js';
 export type { AuditLogAction, ListSchemasOptions } from './schema-registry.js';
-export type { AuditStore, LogStreamState } from './store.js';
-export type { AuditStore, SequencedEvent, SequenceHead, SequenceQuery } from './store.js';
+export type { AuditStore, LogStreamState, SequencedEvent, SequenceHead, SequenceQuery } from './store.js';

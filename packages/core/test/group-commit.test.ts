@@ -25,12 +25,12 @@ function stagedStore(delayMs: number): Staged {
   const boundSizes: number[] = [];
   const insert =
     (record: number[]): AuditStore['insertEvents'] =>
-    async (rows, decide) => {
+    async (rows, decide, chain) => {
       record.push(rows.length);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (rows.some((row: EventRow) => row.metadata?.poison))
         throw new Error('the driver chokes on this row');
-      return inner.insertEvents(rows, decide);
+      return inner.insertEvents(rows, decide, chain);
     };
   const store: AuditStore = {
     ...inner,

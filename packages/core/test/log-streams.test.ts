@@ -33,8 +33,8 @@ function sequencedMemoryStore(): AuditStore {
   const byOrganization = new Map<string, { position: number; hash: string; event: AuditLogEvent }[]>();
   return {
     ...inner,
-    async insertEvents(rows, decide) {
-      const outcome = await inner.insertEvents(rows, decide);
+    async insertEvents(rows, decide, chain) {
+      const outcome = await inner.insertEvents(rows, decide, chain);
       if (outcome.status === 'stored') {
         for (const { event, replayed } of outcome.events) {
           if (replayed) continue;
