@@ -35,7 +35,9 @@ it(
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     const migrations = await pool.query(`select name from "${schema}".auditkit_migration order by name`);
     expect(migrations.rows).toEqual(
-      Object.keys(sqlMigrations(SQL_SCHEMAS.postgres)).map((name) => ({ name })),
+      Object.keys(sqlMigrations(SQL_SCHEMAS.postgres))
+        .sort()
+        .map((name) => ({ name })),
     );
     const auditLog = await createAuditLog({ store: postgresStore({ pool, schema }) });
     expect((await auditLog.listSchemas({ action: 'user.signed_in' })).data).toHaveLength(1);

@@ -110,7 +110,11 @@ describe('schema option', () => {
       await auditLog.close();
     }
     const { rows } = await pool.query('select name from public.auditkit_migration order by name');
-    expect(rows).toEqual(Object.keys(sqlMigrations(SQL_SCHEMAS.postgres)).map((name) => ({ name })));
+    expect(rows).toEqual(
+      Object.keys(sqlMigrations(SQL_SCHEMAS.postgres))
+        .sort()
+        .map((name) => ({ name })),
+    );
   });
 });
 
