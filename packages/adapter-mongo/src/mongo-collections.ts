@@ -1,5 +1,6 @@
 import type { Collection, CollectionOptions, Db } from 'mongodb';
 import type {
+  CheckpointDocument,
   EventDocument,
   ExportDocument,
   KeyDocument,
@@ -22,6 +23,7 @@ export interface MongoCollections {
   logStreams: Collection<LogStreamDocument>;
   mutexes: Collection<MutexDocument>;
   heads: Collection<SequenceHeadDocument>;
+  checkpoints: Collection<CheckpointDocument>;
 }
 
 /** Collection names after the prefix. */
@@ -35,6 +37,7 @@ export const COLLECTION_SUFFIXES = {
   logStreams: 'log_streams',
   mutexes: 'mutexes',
   heads: 'sequence_heads',
+  checkpoints: 'checkpoints',
 } as const satisfies Record<keyof MongoCollections, string>;
 
 // Replays and schema declarations must see what other processes acknowledged, so every read goes
@@ -54,5 +57,6 @@ export function openCollections(db: Db, prefix: string): MongoCollections {
     logStreams: db.collection<LogStreamDocument>(named('logStreams'), COLLECTION_OPTIONS),
     mutexes: db.collection<MutexDocument>(named('mutexes'), COLLECTION_OPTIONS),
     heads: db.collection<SequenceHeadDocument>(named('heads'), COLLECTION_OPTIONS),
+    checkpoints: db.collection<CheckpointDocument>(named('checkpoints'), COLLECTION_OPTIONS),
   };
 }

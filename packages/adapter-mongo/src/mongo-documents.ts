@@ -291,3 +291,15 @@ export interface LogStreamDocument {
   created_at: Date;
   updated_at: Date;
 }
+
+/** One signed checkpoint (collection `<prefix>checkpoints`); `_id` is `[organization, size, key id]` as JSON. */
+export interface CheckpointDocument {
+  _id: string;
+  organization_id: string;
+  size: number;
+  key_id: string;
+  hash: string;
+  issued_at: Date;
+  reason: string;
+  signature: string;
+}

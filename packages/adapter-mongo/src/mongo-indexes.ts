@@ -40,6 +40,8 @@ export const MONGO_INDEXES: readonly MongoIndex[] = [
   { collection: 'events', name: 'organization_position', key: { organization_id: 1, position: 1 } },
   // The sealer's scan: events without a position (null in the index), oldest id first.
   { collection: 'events', name: 'unsealed', key: { position: 1, _id: 1 } },
+  // Checkpoints of one organization by size (verification and retention read them in order).
+  { collection: 'checkpoints', name: 'organization_size', key: { organization_id: 1, size: 1 } },
   { collection: 'schemas', name: 'action_version', key: { action: 1, version: 1 }, unique: true },
   { collection: 'logStreams', name: 'stream_revision', key: { stream_id: 1, revision: -1 } },
   { collection: 'logStreams', name: 'organization_stream', key: { organization_id: 1, stream_id: 1 } },

@@ -7,6 +7,7 @@ import {
   type OptionsSpec,
 } from '@auditkit/core/store';
 import type { Db, MongoClientOptions } from 'mongodb';
+import { deleteEventsThrough, insertCheckpoint, listCheckpoints } from './mongo-checkpoints.js';
 import { type MongoCollections, openCollections } from './mongo-collections.js';
 import {
   borrowedConnection,
@@ -232,6 +233,10 @@ export function createMongoStore(
     deleteEventsBefore: async (organizationId, before, limit) =>
       deleteEventsBefore(opened(), organizationId, before, limit),
     summarizeEvents: async (query) => summarizeEvents(opened().events, query),
+    deleteEventsThrough: async (organizationId, through, limit) =>
+      deleteEventsThrough(opened(), organizationId, through, limit),
+    insertCheckpoint: async (checkpoint) => insertCheckpoint(opened().checkpoints, checkpoint),
+    listCheckpoints: async (query) => listCheckpoints(opened().checkpoints, query),
 
     insertSchema: async (schema) => insertSchema(opened().schemas, schema),
     getSchema: async (action, version) => getSchema(opened().schemas, action, version),
@@ -293,6 +298,11 @@ export function createMongoStore(
         listLogStreams: (query) => store.listLogStreams(query),
         updateLogStream: (id, change, when) => store.updateLogStream(id, change, when),
         deleteLogStream: (id) => store.deleteLogStream(id),
+        // Checkpoints and retention's deletes are AuditKit's own work, never the application's.
+        insertCheckpoint: (checkpoint) => store.insertCheckpoint(checkpoint),
+        listCheckpoints: (query) => store.listCheckpoints(query),
+        deleteEventsThrough: (organizationId, through, limit) =>
+          store.deleteEventsThrough(organizationId, through, limit),
         name: 'mongo',
         capabilities: { persistent: true, transactions: true },
         open: async () => {},

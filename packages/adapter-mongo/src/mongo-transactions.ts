@@ -89,6 +89,9 @@ export type SessionMethods = Omit<
   | 'updateExportIf'
   | 'claimExport'
   | 'listExports'
+  | 'insertCheckpoint'
+  | 'listCheckpoints'
+  | 'deleteEventsThrough'
 >;
 
 /**

@@ -1,11 +1,13 @@
 import { mongoStore } from '@auditkit/adapter-mongo';
-import { runStoreConformance } from '@auditkit/core/testing';
+import { type RawTamper, runStoreConformance } from '@auditkit/core/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, inject } from 'vitest';
 import { testS3Storage } from '../../s3-storage/test/test-storage.js';
+import { rawCollections, useRawClient } from './raw-collections.js';
 import { useTestDatabases } from './test-databases.js';
 
 const databases = useTestDatabases();
+const raw = useRawClient(databases.url);
 
 // FerretDB 1.24 answers every filtered query by scanning and sorting the whole collection, so in
 // the cases that page while another task writes, an unthrottled writer outruns the reader and the
@@ -20,6 +22,7 @@ describe('mongo store on its own client', () => {
     // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
     exportStorages: { s3: () => testS3Storage() },
     sequenceMissing: 'the MongoDB sealer is not wired yet (issue 15): events stay unsealed',
+    rawTamper: () => mongoRawTamper(rawCollections(raw, databases.last())),
   });
 });
 
@@ -56,4 +59,47 @@ if (inject('mongoHasTransactions')) {
       },
     });
   });
+}
+
+/** The conformance suite's tamper hooks, on the raw driver: updates of the documents themselves. */
+function mongoRawTamper(collections: ReturnType<typeof rawCollections>): RawTamper {
+  const { events, heads, checkpoints } = collections;
+  const at = (organizationId: string, position: number) => ({ organization_id: organizationId, position });
+  return {
+    async setAction(organizationId, position, action) {
+      await events.updateOne(at(organizationId, position), { $set: { action } });
+    },
+    async deleteEvent(organizationId, position) {
+      await events.deleteOne(at(organizationId, position));
+    },
+    async setPosition(organizationId, from, to) {
+      await events.updateOne(at(organizationId, from), { $set: { position: to } });
+    },
+    async copyEvent(organizationId, from, row) {
+      const source = await events.findOne(at(organizationId, from));
+      if (!source) throw new Error(`no event at ${from}`);
+      await events.insertOne({
+        ...source,
+        _id: row.id,
+        idempotency_key: row.idempotencyKey,
+        position: row.position,
+        hash: row.hash,
+        previous_hash: row.previousHash,
+      });
+    },
+    async setLink(organizationId, position, link) {
+      await events.updateOne(at(organizationId, position), {
+        $set: { hash: link.hash, previous_hash: link.previousHash },
+      });
+    },
+    async setHead(organizationId, head) {
+      await heads.updateOne({ _id: organizationId }, { $set: { position: head.position, hash: head.hash } });
+    },
+    async setCheckpointHash(organizationId, size, hash) {
+      await checkpoints.updateMany({ organization_id: organizationId, size }, { $set: { hash } });
+    },
+    async deleteCheckpoints(organizationId) {
+      await checkpoints.deleteMany({ organization_id: organizationId });
+    },
+  };
 }

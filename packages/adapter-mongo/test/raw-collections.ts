@@ -18,6 +18,8 @@ export function rawCollections(client: MongoClient, dbName: string) {
     exports: db.collection<Document & { _id: string }>('auditkit_exports'),
     retention: db.collection<Document & { _id: string }>('auditkit_retention'),
     leases: db.collection<Document & { _id: string }>('auditkit_leases'),
+    heads: db.collection<Document & { _id: string }>('auditkit_sequence_heads'),
+    checkpoints: db.collection<Document & { _id: string }>('auditkit_checkpoints'),
   };
 }
 

@@ -3,12 +3,15 @@ import { runStoreConformance } from '@auditkit/core/testing';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
 import { testS3Storage } from '../../s3-storage/test/test-storage.js';
+import { sqlRawTamper } from '../../kysely-store/test/raw-sql-tamper.js';
 import { beginOnClient, beginOnPool } from './transaction-harness.js';
 
 const connectionString = inject('postgresUrl');
 let schemas = 0;
 
 describe('postgres from a connection string, one fresh schema per test', () => {
+  const raw = new pg.Pool({ connectionString, max: 1 });
+  afterAll(() => raw.end());
   runStoreConformance({
     makeStore: () => postgresStore({ url: connectionString, schema: `t${++schemas}` }),
     reopenStore: () => postgresStore({ url: connectionString, schema: `t${schemas}` }),
@@ -17,6 +20,21 @@ describe('postgres from a connection string, one fresh schema per test', () => {
     // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
     exportStorages: { s3: () => testS3Storage() },
     writersWaitWithoutBlocking: true,
+    // pg on its own pool, outside AuditKit.
+    rawTamper: () => {
+      const schema = `t${schemas}`;
+      return sqlRawTamper(
+        async (sql, params) => {
+          let index = 0;
+          const { rows } = await raw.query(
+            sql.replace(/\?/g, () => `$${++index}`),
+            params,
+          );
+          return rows;
+        },
+        (name) => `"${schema}".${name}`,
+      );
+    },
   });
 });
 

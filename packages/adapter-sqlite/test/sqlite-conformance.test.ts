@@ -6,6 +6,7 @@ import { runStoreConformance } from '@auditkit/core/testing';
 import Database from 'better-sqlite3';
 import { afterAll, describe } from 'vitest';
 import { testS3Storage } from '../../s3-storage/test/test-storage.js';
+import { sqlRawTamper } from '../../kysely-store/test/raw-sql-tamper.js';
 import { beginOn, beginOnFile } from './transaction-harness.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'auditkit-sqlite-'));
@@ -23,6 +24,22 @@ describe('sqlite file database', () => {
     beginTransaction: async () => beginOnFile(filename),
     // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
     exportStorages: { s3: () => testS3Storage() },
+    // better-sqlite3 on the same file, one statement per connection.
+    rawTamper: () =>
+      sqlRawTamper(
+        async (sql, params) => {
+          const raw = new Database(filename);
+          try {
+            const statement = raw.prepare(sql);
+            if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
+            statement.run(...params);
+            return [];
+          } finally {
+            raw.close();
+          }
+        },
+        (name) => name,
+      ),
   });
 });
 

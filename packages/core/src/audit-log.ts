@@ -22,12 +22,16 @@ import {
 import { type ExportStorage, filesystemExportStorage, guardExportStorage } from './export-storage.js';
 import { DEFAULT_GROUP_COMMIT, type GroupCommitOptions, type GroupCommitSettings } from './group-commit.js';
 import { guardStore } from './guarded-store.js';
+import type { Checkpoint } from './integrity/checkpoint.js';
+import type { ExportManifest } from './integrity/export-manifest.js';
+import { Integrity, type IntegrityOptions, type VerifyOptions } from './integrity/integrity.js';
 import { DEFAULT_SEALER_SETTINGS, type SealerSettings, SequenceSealer } from './integrity/sealer.js';
 import {
   getSequenceHead,
   type ReadSequencedEventsOptions,
   readSequencedEvents,
 } from './integrity/sequence-reads.js';
+import type { VerifyResult } from './integrity/verify-chain.js';
 import { DEFAULT_EVENT_LIMITS, type EventLimits } from './limits.js';
 import {
   DEFAULT_LOG_STREAM_SETTINGS,
@@ -113,10 +117,18 @@ export interface CreateAuditLogOptions<TransactionHandle = unknown> {
    * background run (`onSealError`, default a process warning; the next run retries).
    */
   sequence?: Partial<SealerSettings> & { onSealError?: (error: unknown) => void };
+  /**
+   * Tamper evidence: the Ed25519 key checkpoints are signed with (kept outside the database),
+   * its id, earlier keys' public halves, how often to sign, and where to publish each
+   * checkpoint. See {@link IntegrityOptions}.
+   */
+  integrity?: IntegrityOptions;
 }
 
 const positiveInteger = { expected: 'a positive integer', accepts: isPositiveInteger };
 const isFunction = (value: unknown) => typeof value === 'function';
+const isKeyInput = (value: unknown) =>
+  isNonEmptyString(value) || (typeof value === 'object' && value !== null && 'asymmetricKeyType' in value);
 
 /** What {@link CreateAuditLogOptions} may hold, checked when `createAuditLog` is called. */
 const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
@@ -213,6 +225,22 @@ const CREATE_AUDIT_LOG_OPTIONS: OptionsSpec = {
           sealBatchSize: positiveInteger,
           onSealError: { expected: 'a function', accepts: isFunction },
         },
+      },
+    },
+    integrity: {
+      expected: 'an object of integrity settings',
+      accepts: isObject,
+      fields: {
+        options: {
+          signingKey: { expected: 'an Ed25519 private key (KeyObject or PEM)', accepts: isKeyInput },
+          keyId: { expected: 'a non-empty string', accepts: isNonEmptyString },
+          publicKeys: { expected: 'an object of public keys by key id', accepts: isObject },
+          checkpointEvery: positiveInteger,
+          checkpointIntervalMs: positiveInteger,
+          publish: { expected: 'a function', accepts: isFunction },
+          onError: { expected: 'a function', accepts: isFunction },
+        },
+        onlyWith: { signingKey: 'keyId', keyId: 'signingKey' },
       },
     },
   },
@@ -545,6 +573,50 @@ export interface AuditLog<TransactionHandle = unknown> {
    */
   sealPendingEvents(): Promise<number>;
   /**
+   * Signs a checkpoint of the organization's chain at its head with `integrity.signingKey`,
+   * stores it and hands it to `integrity.publish`; returns it (`undefined` when the organization
+   * has no sealed event yet). Also done by itself every `checkpointEvery` events and
+   * `checkpointIntervalMs`. Rejects with `invalid_request` without a signing key.
+   *
+   * @example
+   * ```ts
+   * await auditLog.sealPendingEvents();
+   * const checkpoint = await auditLog.createCheckpoint({ organizationId: 'org_123' });
+   * ```
+   */
+  createCheckpoint(options: { organizationId: string }): Promise<Checkpoint | undefined>;
+  /**
+   * Checks the organization's stored events against their hash chain, its head and every
+   * checkpoint (stored, and the published copies passed in `checkpoints`), reading with flat
+   * memory. Reports how many events were checked and the first problem: its position and kind
+   * (`altered`, `missing`, `inserted`, `reordered`, `checkpoint_mismatch`, `bad_signature`, …).
+   *
+   * @example
+   * ```ts
+   * const published = (await readFile('checkpoints.ndjson', 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+   * const { ok, checked, problem } = await auditLog.verify({ organizationId: 'org_123', checkpoints: published });
+   * if (!ok) console.error(`${problem?.kind} at position ${problem?.position}`);
+   * ```
+   */
+  verify(options: VerifyOptions): Promise<VerifyResult>;
+  /**
+   * An NDJSON export of the organization's events matching `filters`, in position order, with a
+   * signed manifest (every position and hash from the first to the last exported event, the
+   * file's SHA-256, a checkpoint at the last position) that `verifyExport` checks offline.
+   * `manifest` resolves once every line has been read. Needs `integrity.signingKey`.
+   *
+   * @example
+   * ```ts
+   * const { lines, manifest } = auditLog.verifiableExport({ organizationId: 'org_123', rangeStart, rangeEnd });
+   * await pipeline(Readable.from(lines), createWriteStream('events.ndjson'));
+   * await writeFile('events.manifest.json', JSON.stringify(await manifest));
+   * ```
+   */
+  verifiableExport(filters: AuditLogExportFilters): {
+    lines: AsyncIterable<string>;
+    manifest: Promise<ExportManifest>;
+  };
+  /**
    * Refuses every later call (`AuditKitError` code `closed`), waits for the calls already running
    * and for this process's running exports to finish, then closes the store (and only what
    * AuditKit opened: a pool, client or database the application passed stays open). Calling it
@@ -634,6 +706,7 @@ export async function createAuditLog<TransactionHandle = unknown>(
   const exportStorage = guardExportStorage(
     options.exportStorage ?? filesystemExportStorage(directory === undefined ? {} : { directory }),
   );
+  const integrity = new Integrity(store, options.integrity, now);
   await store.open();
 
   const { onSealError, ...sealerSettings } = options.sequence ?? {};
@@ -687,11 +760,26 @@ export async function createAuditLog<TransactionHandle = unknown>(
   const gate = new ClosingGate();
   let closing: Promise<void> | undefined;
   sealer.start();
+  integrity.start();
+  const noted =
+    <T>(organizationId: string, count: (value: T) => number) =>
+    (value: T) => {
+      integrity.noteWrite(organizationId, count(value));
+      return value;
+    };
   return {
     createEvent: (organizationId, event, requestOptions = {}) =>
-      gate.run('createEvent', () => createOne(intake, organizationId, event, requestOptions)),
+      gate.run('createEvent', () =>
+        createOne(intake, organizationId, event, requestOptions).then(
+          noted(organizationId, (created) => (created.replayed ? 0 : 1)),
+        ),
+      ),
     createEvents: (organizationId, events) =>
-      gate.run('createEvents', () => intake.create(organizationId, events, false)),
+      gate.run('createEvents', () =>
+        intake
+          .create(organizationId, events, false)
+          .then(noted(organizationId, (created) => created.filter((one) => !one.replayed).length)),
+      ),
     createSchema: (schema) => gate.run('createSchema', () => schemas.create(schema)),
     listSchemas: (listOptions) => gate.run('listSchemas', () => schemas.list(listOptions)),
     listActions: (listOptions) => gate.run('listActions', () => schemas.listActions(listOptions)),
@@ -712,7 +800,7 @@ export async function createAuditLog<TransactionHandle = unknown>(
     setRetention: (organizationId, retention) =>
       gate.run('setRetention', () => setRetention(store, organizationId, retention)),
     purgeExpiredEvents: (purgeOptions) =>
-      gate.run('purgeExpiredEvents', () => purgeExpiredEvents(store, purgeOptions)),
+      gate.run('purgeExpiredEvents', () => purgeExpiredEvents(store, purgeOptions, integrity)),
     summarizeEvents: (summaryOptions) =>
       gate.run('summarizeEvents', () => summarizeEvents(store, summaryOptions)),
     createLogStream: (input) => gate.run('createLogStream', () => streams.create(input)),
@@ -728,6 +816,16 @@ export async function createAuditLog<TransactionHandle = unknown>(
     getSequenceHead: (organizationId) =>
       gate.run('getSequenceHead', () => getSequenceHead(store, organizationId)),
     sealPendingEvents: () => gate.run('sealPendingEvents', () => sealer.sealNow()),
+    createCheckpoint: (checkpointOptions) =>
+      gate.run('createCheckpoint', () =>
+        integrity.createCheckpoint(checkpointOptions?.organizationId, 'manual'),
+      ),
+    verify: (verifyOptions) => gate.run('verify', () => integrity.verify(verifyOptions)),
+    verifiableExport(filters) {
+      gate.assertOpen('verifiableExport');
+      const { lines, manifest } = integrity.verifiableExport(filters);
+      return { lines: gate.stream('verifiableExport', lines), manifest };
+    },
     close() {
       closing ??= (async () => {
         // In this order: a createExport admitted before close() registers its job before the
@@ -737,6 +835,7 @@ export async function createAuditLog<TransactionHandle = unknown>(
         jobs.stop();
         await jobs.settle();
         await sealer.close();
+        await integrity.close();
         await store.close();
       })();
       return closing;

@@ -47,6 +47,9 @@ const OPERATIONS: Record<AsyncMethod, string> = {
   listLogStreams: 'list log streams',
   updateLogStream: 'update a log stream',
   deleteLogStream: 'delete a log stream',
+  insertCheckpoint: 'insert a checkpoint',
+  listCheckpoints: 'list checkpoints',
+  deleteEventsThrough: 'delete purged events',
 };
 
 /**

@@ -50,6 +50,26 @@ export {
 export type { GroupCommitOptions } from './group-commit.js';
 export { type ChainHashInput, chainHash, GENESIS_HASH } from './integrity/chain-hash.js';
 export type { ReadSequencedEventsOptions } from './integrity/sequence-reads.js';
+export {
+  type Checkpoint,
+  type CheckpointJson,
+  type CheckpointReason,
+  checkCheckpointSignature,
+  checkpointText,
+  checkpointToJson,
+  type KeyInput,
+  parseCheckpoint,
+} from './integrity/checkpoint.js';
+export {
+  type ExportManifest,
+  type ExportProblem,
+  type ExportVerifyResult,
+  type ManifestEntry,
+  manifestText,
+  verifyExport,
+} from './integrity/export-manifest.js';
+export type { IntegrityOptions, VerifyOptions } from './integrity/integrity.js';
+export type { VerifyProblem, VerifyProblemKind, VerifyResult } from './integrity/verify-chain.js';
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
 export {
   backoffDelay,

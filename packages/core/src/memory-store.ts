@@ -1,5 +1,6 @@
 import type { AuditLogEvent } from './event-model.js';
 import { compareEventPositions, matchesFilter } from './event-order.js';
+import type { Checkpoint } from './integrity/checkpoint.js';
 import type { AuditLogSchema } from './schema-definition.js';
 import type {
   ActionPageQuery,
@@ -48,6 +49,7 @@ export function memoryStore(): AuditStore {
   // The database is this process, so its clock (Date.now()) is the database's clock.
   const leases = new Map<string, LeaseGrant>();
   const logStreams = new Map<string, LogStreamRecord>();
+  const checkpoints = new Map<string, Checkpoint>();
   const keyOf = (organizationId: string, idempotencyKey: string) =>
     JSON.stringify([organizationId, idempotencyKey]);
   const toEvent = ({
@@ -138,6 +140,32 @@ export function memoryStore(): AuditStore {
         .slice(0, limit);
       for (const [key] of expired) rowsByKey.delete(key);
       return expired.length;
+    },
+
+    async deleteEventsThrough(organizationId, through, limit) {
+      const expired = [...rowsByKey.entries()]
+        .filter(([, row]) => row.organizationId === organizationId && row.position <= through)
+        .sort(([, a], [, b]) => a.position - b.position)
+        .slice(0, limit);
+      for (const [key] of expired) rowsByKey.delete(key);
+      return expired.length;
+    },
+
+    async insertCheckpoint(checkpoint) {
+      const key = JSON.stringify([checkpoint.organizationId, checkpoint.size, checkpoint.keyId]);
+      if (checkpoints.has(key)) return false;
+      checkpoints.set(key, structuredClone(checkpoint));
+      return true;
+    },
+
+    async listCheckpoints({ organizationId, order, after, limit }) {
+      const direction = order === 'asc' ? 1 : -1;
+      return [...checkpoints.values()]
+        .filter((checkpoint) => checkpoint.organizationId === organizationId)
+        .filter((checkpoint) => after === undefined || (checkpoint.size - after) * direction > 0)
+        .sort((a, b) => (a.size - b.size) * direction || (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0))
+        .slice(0, limit)
+        .map((checkpoint) => structuredClone(checkpoint));
     },
 
     async summarizeEvents({ organizationId, before }) {

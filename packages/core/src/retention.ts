@@ -83,6 +83,7 @@ export async function getRetention(store: AuditStore, organizationId: string): P
 export async function purgeExpiredEvents(
   store: AuditStore,
   options: PurgeOptions = {},
+  integrity?: RetentionIntegrity,
 ): Promise<PurgeResult> {
   const {
     now = new Date(),
@@ -93,6 +94,17 @@ export async function purgeExpiredEvents(
   const result: PurgeResult = { dryRun, deleted: 0, organizations: [] };
   for (const { organizationId, retentionPeriodInDays } of await store.listRetention()) {
     const cutoff = new Date(now.getTime() - retentionPeriodInDays * DAY_MS);
+    if (integrity?.signing) {
+      // Tamper evidence: delete only a prefix of the sequence, after signing a checkpoint at its
+      // end, so that what remains verifies from that checkpoint.
+      const deleted = await integrity.purge(organizationId, cutoff, batchSize, dryRun, (count) => {
+        result.deleted += count;
+        onProgress?.(result.deleted);
+      });
+      if (dryRun) result.deleted += deleted;
+      result.organizations.push({ organizationId, deleted, cutoff });
+      continue;
+    }
     if (dryRun) {
       const groups = await store.summarizeEvents({ organizationId, before: cutoff });
       const expired = groups.reduce((sum, group) => sum + group.count, 0);
@@ -111,6 +123,18 @@ export async function purgeExpiredEvents(
     result.organizations.push({ organizationId, deleted, cutoff });
   }
   return result;
+}
+
+/** What retention needs of core's integrity policy (`Integrity`). */
+export interface RetentionIntegrity {
+  readonly signing: boolean;
+  purge(
+    organizationId: string,
+    cutoff: Date,
+    batchSize: number,
+    dryRun: boolean,
+    onBatch: (count: number) => void,
+  ): Promise<number>;
 }
 
 /** Options of `summarizeEvents`. */

@@ -30,6 +30,7 @@ export {
   chainHashText,
   GENESIS_HASH,
 } from './integrity/chain-hash.js';
+export type { Checkpoint, CheckpointReason } from './integrity/checkpoint.js';
 export { chainEvents } from './integrity/sequence-chain.js';
 export {
   checkOptions,

@@ -1,4 +1,5 @@
 import type { AuditLogEvent } from './event-model.js';
+import type { Checkpoint } from './integrity/checkpoint.js';
 import type { AuditLogRetention } from './retention.js';
 import type { AuditLogSchema } from './schema-definition.js';
 
@@ -229,6 +230,28 @@ export interface AuditStore<TransactionHandle = unknown> {
   updateLogStream(id: string, change: LogStreamChange, when?: LogStreamCondition): Promise<boolean>;
   /** Deletes the stream; `false` when there was none. */
   deleteLogStream(id: string): Promise<boolean>;
+
+  /**
+   * Stores a signed checkpoint; `false` (and nothing written) when one with the same
+   * `(organizationId, size, keyId)` exists — the database's unique constraint decides. The store
+   * keeps every field as given (the signature covers them) and never checks the signature.
+   */
+  insertCheckpoint(checkpoint: Checkpoint): Promise<boolean>;
+
+  /**
+   * One page of an organization's checkpoints by `size`: ascending with sizes `> query.after`,
+   * or descending with sizes `< query.after` (no bound when `after` is omitted). Equal sizes are
+   * ordered by `keyId`.
+   */
+  listCheckpoints(query: CheckpointQuery): Promise<Checkpoint[]>;
+
+  /**
+   * Deletes at most `limit` sealed events of `organizationId` with `position <= through`, lowest
+   * positions first; returns how many it deleted (retention with integrity on deletes a prefix of
+   * the sequence, so verification of what remains starts at a checkpoint). Like
+   * `deleteEventsBefore`, it releases the deleted events' idempotency keys.
+   */
+  deleteEventsThrough(organizationId: string, through: number, limit: number): Promise<number>;
 
   /** Sets (or with `null` removes) an organization's retention period in days. */
   setRetention(organizationId: string, retentionPeriodInDays: number | null): Promise<void>;
@@ -605,6 +628,22 @@ export interface LeaseGrant {
   expiresAt: Date;
   /** Fencing token: grows whenever the lease starts anew (a change of holder, or after expiry or release). */
   token: number;
+}
+
+/**
+ * Which checkpoints {@link AuditStore.listCheckpoints} returns.
+ *
+ * @example
+ * ```ts
+ * const latest: CheckpointQuery = { organizationId: 'org_1', order: 'desc', limit: 1 };
+ * ```
+ */
+export interface CheckpointQuery {
+  organizationId: string;
+  order: SortOrder;
+  /** Ascending: sizes greater than this; descending: sizes smaller than this. */
+  after?: number;
+  limit: number;
 }
 
 /** An organization that has a retention period, as `listRetention` returns it. */

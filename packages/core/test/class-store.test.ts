@@ -5,6 +5,8 @@ import { type AuditLogSchema, createAuditLog, memoryStore } from '@auditkit/core
 import type {
   ActionPageQuery,
   AuditStore,
+  Checkpoint,
+  CheckpointQuery,
   EventFilter,
   EventPageQuery,
   EventRow,
@@ -58,6 +60,15 @@ class ForwardingStore implements AuditStore {
       yield page;
       after = { occurredAt: last.occurredAt, id: last.id };
     }
+  }
+  deleteEventsThrough(organizationId: string, through: number, limit: number) {
+    return this.#inner.deleteEventsThrough(organizationId, through, limit);
+  }
+  insertCheckpoint(checkpoint: Checkpoint) {
+    return this.#inner.insertCheckpoint(checkpoint);
+  }
+  listCheckpoints(query: CheckpointQuery) {
+    return this.#inner.listCheckpoints(query);
   }
   deleteEventsBefore(organizationId: string, before: Date, limit: number) {
     return this.#inner.deleteEventsBefore(organizationId, before, limit);

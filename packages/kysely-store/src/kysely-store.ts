@@ -3,6 +3,7 @@ import type {
   ActionRecord,
   AuditStore,
   AuditStoreCapabilities,
+  Checkpoint,
   EventPageQuery,
   EventRow,
   EventSummary,
@@ -200,6 +201,57 @@ function storeOn(
     findEvents: async (query) => {
       const rows = await selectEvents(db, traits, query).execute();
       return rows.map(toEvent);
+    },
+
+    deleteEventsThrough: async (organizationId, through, limit) => {
+      const result = await db
+        .deleteFrom('auditkit_events')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('auditkit_events')
+            .select('id')
+            .where('organization_id', '=', organizationId)
+            .where('position', '<=', through)
+            .orderBy('position')
+            .limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
+    insertCheckpoint: async (checkpoint) => {
+      const result = await db
+        .insertInto('auditkit_checkpoints')
+        .values({
+          organization_id: checkpoint.organizationId,
+          size: checkpoint.size,
+          key_id: checkpoint.keyId,
+          hash: checkpoint.hash,
+          issued_at: traits.encodeTime(checkpoint.issuedAt),
+          reason: checkpoint.reason,
+          signature: checkpoint.signature,
+        })
+        .onConflict((conflict) => conflict.columns(['organization_id', 'size', 'key_id']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    listCheckpoints: async ({ organizationId, order, after, limit }): Promise<Checkpoint[]> => {
+      let query = db
+        .selectFrom('auditkit_checkpoints')
+        .selectAll()
+        .where('organization_id', '=', organizationId);
+      if (after !== undefined) query = query.where('size', order === 'asc' ? '>' : '<', after);
+      const rows = await query.orderBy('size', order).orderBy('key_id', 'asc').limit(limit).execute();
+      return rows.map((row) => ({
+        organizationId: row.organization_id,
+        size: Number(row.size),
+        hash: row.hash,
+        issuedAt: traits.decodeTime(row.issued_at),
+        keyId: row.key_id,
+        reason: row.reason as Checkpoint['reason'],
+        signature: row.signature,
+      }));
     },
 
     deleteEventsBefore: async (organizationId, before, limit) => {

@@ -303,6 +303,23 @@ export function sqlMigrations(
         }
       },
     },
+    '0005_checkpoints': {
+      // Signed checkpoints of each organization's chain (core signs; the store keeps them as
+      // given). The primary key makes a second checkpoint of the same size and key a no-op.
+      async up(db: AnyKysely) {
+        await db.schema
+          .createTable('auditkit_checkpoints')
+          .addColumn('organization_id', 'text', (column) => column.notNull())
+          .addColumn('size', schema.countType, (column) => column.notNull())
+          .addColumn('key_id', 'text', (column) => column.notNull())
+          .addColumn('hash', 'text', (column) => column.notNull())
+          .addColumn('issued_at', schema.timeType, (column) => column.notNull())
+          .addColumn('reason', 'text', (column) => column.notNull())
+          .addColumn('signature', 'text', (column) => column.notNull())
+          .addPrimaryKeyConstraint('auditkit_checkpoints_pkey', ['organization_id', 'size', 'key_id'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -10,6 +10,7 @@ export interface AuditDatabase {
   auditkit_leases: LeasesTable;
   auditkit_log_streams: LogStreamsTable;
   auditkit_sequence_heads: SequenceHeadsTable;
+  auditkit_checkpoints: CheckpointsTable;
 }
 
 export interface EventsTable {
@@ -97,4 +98,15 @@ export interface LogStreamsTable {
   last_error: string | null;
   created_at: unknown;
   updated_at: unknown;
+}
+
+/** Signed checkpoints (migration 0005), one row per `(organization_id, size, key_id)`. */
+export interface CheckpointsTable {
+  organization_id: string;
+  size: number | string;
+  key_id: string;
+  hash: string;
+  issued_at: unknown;
+  reason: string;
+  signature: string;
 }

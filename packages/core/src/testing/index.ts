@@ -19,6 +19,7 @@ import { groupCommitCases } from './group-commit-cases.js';
 import { hostileCases } from './hostile-cases.js';
 import { idempotencyCases } from './idempotency-cases.js';
 import { insertFactCases } from './insert-fact-cases.js';
+import { integrityCases } from './integrity-cases.js';
 import { isolationCases } from './isolation-cases.js';
 import { keyNamespaceCases } from './key-namespace-cases.js';
 import { leaseCases } from './lease-cases.js';
@@ -30,6 +31,7 @@ import { readCases } from './read-cases.js';
 import { retentionCases } from './retention-cases.js';
 import { schemaCases } from './schema-cases.js';
 import { sequenceCases } from './sequence-cases.js';
+import type { RawTamper } from './tamper-hooks.js';
 import { transactionCases } from './transaction-cases.js';
 import type { ApplicationTransaction } from './transaction-hooks.js';
 
@@ -47,6 +49,7 @@ export {
 } from './log-stream-receiver.js';
 export { expectWholeSequence } from './sequence-check.js';
 export { mountSmallFileSystem, type SmallFileSystem } from './small-file-system.js';
+export type { RawTamper } from './tamper-hooks.js';
 export type { ApplicationTransaction } from './transaction-hooks.js';
 
 /** How the conformance suite gets stores. */
@@ -82,6 +85,11 @@ export interface StoreConformanceOptions {
    * skipped test naming the reason, instead of running. For a store whose sealer is unfinished.
    */
   sequenceMissing?: string;
+  /**
+   * Direct edits of the database `makeStore` last created, with the raw driver: the tamper cases
+   * (`verify` naming the exact position of each kind of tampering) run on them.
+   */
+  rawTamper?(): RawTamper;
 }
 
 /**
@@ -182,11 +190,15 @@ export function runStoreConformance(options: StoreConformanceOptions): void {
     closingCases(context);
     if (options.reopenStore) persistenceCases(context);
     transactionCases(context, options.beginTransaction);
-    if (options.sequenceMissing) it.skip(`commit-ordered sequence: ${options.sequenceMissing}`, () => {});
-    else
+    if (options.sequenceMissing) {
+      it.skip(`commit-ordered sequence: ${options.sequenceMissing}`, () => {});
+      it.skip(`integrity (checkpoints, verify, tamper cases): ${options.sequenceMissing}`, () => {});
+    } else {
       sequenceCases(context, options.beginTransaction, {
         writersWaitWithoutBlocking: options.writersWaitWithoutBlocking ?? false,
       });
+      integrityCases(context, options.rawTamper?.bind(options));
+    }
   });
 }
 export {
