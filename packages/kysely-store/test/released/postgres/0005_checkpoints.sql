@@ -1,0 +1,1 @@
+create table "auditkit_checkpoints" ("organization_id" text not null, "size" bigint not null, "key_id" text not null, "hash" text not null, "issued_at" timestamptz not null, "reason" text not null, "signature" text not null, constraint "auditkit_checkpoints_pkey" primary key ("organization_id", "size", "key_id"));
