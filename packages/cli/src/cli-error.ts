@@ -11,15 +11,16 @@ import { EXIT_CODES, type ExitCode } from './exit-codes.js';
  * ```
  */
 export class CliError extends Error {
-  readonly kind: 'usage' | 'failure';
+  readonly kind: 'usage' | 'failure' | 'verification';
 
-  constructor(kind: 'usage' | 'failure', message: string, options?: { cause?: unknown }) {
+  constructor(kind: 'usage' | 'failure' | 'verification', message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CliError';
     this.kind = kind;
   }
 
   get exitCode(): ExitCode {
+    if (this.kind === 'verification') return EXIT_CODES.verificationFailed;
     return this.kind === 'usage' ? EXIT_CODES.usage : EXIT_CODES.failure;
   }
 }

@@ -1,4 +1,4 @@
-import type { AuditLog } from '@auditkit/core';
+import type { AuditLog, IntegrityOptions } from '@auditkit/core';
 import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { parseDatabaseUrl } from './database-url.js';
@@ -38,7 +38,7 @@ export function globalOptions(command: Command): GlobalOptions {
  */
 export async function withAuditLog<T>(
   command: Command,
-  options: { create: boolean },
+  options: { create: boolean; integrity?: IntegrityOptions },
   work: (auditLog: AuditLog, globals: GlobalOptions) => Promise<T>,
 ): Promise<T> {
   const globals = globalOptions(command);

@@ -15,7 +15,7 @@ export const EXIT_CODES = Object.freeze({
   failure: 1,
   /** The command line is wrong: unknown command or option, missing argument, bad value, unsupported URL. */
   usage: 2,
-  /** Reserved for `auditkit verify` (tamper evidence): the log did not verify. Not produced yet. */
+  /** `auditkit verify` / `verify-export`: the log or the export did not verify (tampering found). */
   verificationFailed: 3,
 });
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mongoStore } from '@auditkit/adapter-mongo';
 import { postgresStore } from '@auditkit/adapter-postgres';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
-import { type AuditLog, type AuditStore, createAuditLog } from '@auditkit/core';
+import { type AuditLog, type AuditStore, createAuditLog, type IntegrityOptions } from '@auditkit/core';
 import pg from 'pg';
 import { CliError, describeError } from './cli-error.js';
 import { type DatabaseTarget, redact } from './database-url.js';
@@ -28,7 +28,7 @@ export interface OpenedAuditLog {
  */
 export async function openAuditLog(
   target: DatabaseTarget,
-  options: { create: boolean },
+  options: { create: boolean; integrity?: IntegrityOptions },
 ): Promise<OpenedAuditLog> {
   let pool: pg.Pool | undefined;
   let store: AuditStore;
@@ -66,7 +66,10 @@ export async function openAuditLog(
   }
   let auditLog: AuditLog;
   try {
-    auditLog = await createAuditLog({ store });
+    auditLog = await createAuditLog({
+      store,
+      ...(options.integrity ? { integrity: options.integrity } : {}),
+    });
   } catch (error) {
     await pool?.end().catch(() => undefined);
     throw new CliError('failure', `cannot open ${where}: ${describeError(error)}`, { cause: error });

@@ -8,6 +8,7 @@ import { registerPurge } from './commands/purge.js';
 import { registerSchemas } from './commands/schemas.js';
 import { registerStats } from './commands/stats.js';
 import { registerTail } from './commands/tail.js';
+import { registerVerify } from './commands/verify.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 
 // Both src/ (tests) and dist/ (the binary) sit one level below package.json.
@@ -22,10 +23,7 @@ Exit codes:
   0  ok
   1  failure: database unreachable or failing, unknown organization, bad or rejected schema file
   2  usage: unknown command or option, missing or invalid argument, unsupported database URL
-  3  reserved for a failed \`auditkit verify\`
-
-Not available yet: \`verify\` (checking that no event was altered or removed) needs tamper
-evidence, which AuditKit does not record yet; exit code 3 is kept for it.
+  3  verification failed: \`auditkit verify\` or \`verify-export\` found tampering
 
 Errors are one line on stderr; --debug adds the stack trace and causes.
 
@@ -45,7 +43,7 @@ Example:
  */
 export function buildProgram(): Command {
   const program = new Command('auditkit')
-    .description('Operate an AuditKit audit log: migrate, schemas, export, purge, stats, tail.')
+    .description('Operate an AuditKit audit log: migrate, schemas, export, purge, stats, tail, verify.')
     .addOption(new Option('--url <url>', `the database (default: $${DATABASE_URL_VARIABLE})`))
     .option('--json', 'print results as JSON for scripts (no progress display)')
     .option('-q, --quiet', 'print no progress or summary lines')
@@ -72,6 +70,7 @@ export function buildProgram(): Command {
   registerPurge(program);
   registerStats(program);
   registerTail(program);
+  registerVerify(program);
   // Every command (and `schemas` subcommand) reports usage errors through us, not process.exit.
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({

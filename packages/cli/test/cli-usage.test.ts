@@ -84,12 +84,11 @@ describe('auditkit usage', () => {
     expect(schemas.stderr).toContain('Usage: auditkit schemas');
   });
 
-  it('has --help with an example for every command, and says verify is not available yet', async () => {
+  it('has --help with an example for every command, and names exit code 3 for verify', async () => {
     const main = await runCli(['--help']);
     expect(main.code).toBe(EXIT_CODES.ok);
     const text = main.stdout.toString('utf8');
-    expect(text).toContain('Not available yet: `verify`');
-    expect(text).toMatch(/3 {2}reserved for a failed `auditkit verify`/);
+    expect(text).toMatch(/3 {2}verification failed: `auditkit verify` or `verify-export` found tampering/);
     for (const command of [
       ['migrate'],
       ['schemas', 'apply'],
@@ -98,6 +97,8 @@ describe('auditkit usage', () => {
       ['purge'],
       ['stats'],
       ['tail'],
+      ['verify'],
+      ['verify-export'],
     ]) {
       const help = await runCli([...command, '--help']);
       expect(help.code, command.join(' ')).toBe(EXIT_CODES.ok);
