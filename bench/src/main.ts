@@ -1,4 +1,4 @@
-// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only core,ingest,concurrent,export] [--runs N] [--output docs/benchmarks.md]`
+// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only core,ingest,concurrent,export,verify] [--runs N] [--output docs/benchmarks.md]`
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineDescription, resultsTable } from './report.js';
@@ -12,6 +12,7 @@ import {
 } from './scenarios.js';
 import type { BenchTarget } from './target.js';
 import { openTarget } from './targets/index.js';
+import { verifyBenchmarks } from './verify-scenario.js';
 
 const { values } = parseArgs({
   options: {
@@ -19,7 +20,7 @@ const { values } = parseArgs({
     adapters: { type: 'string', default: 'sqlite,sqlite-normal,postgres,mongo' },
     output: { type: 'string' },
     tiny: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'core,ingest,concurrent,export' },
+    only: { type: 'string', default: 'core,ingest,concurrent,export,verify' },
     runs: { type: 'string' },
   },
 });
@@ -66,6 +67,8 @@ for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
     if (parts.has('concurrent')) results.push(...(await concurrencyBenchmarks(target, counts, log)));
     if (parts.has('export') && !target.ingestOnly)
       results.push(...(await exportBenchmarks(target, counts, log)));
+    if (parts.has('verify') && !target.ingestOnly)
+      results.push(...(await verifyBenchmarks(target, counts, log)));
   } finally {
     await target?.dispose();
   }
