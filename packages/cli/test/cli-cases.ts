@@ -365,17 +365,33 @@ export function cliCases(storeName: string, newDatabase: () => Promise<TestDatab
       expect(unknownKey.stderr).toMatch(/^auditkit: verification failed: unknown_key at position 30: /);
       expect(isOneLineError(unknownKey.stderr)).toBe(true);
 
-      const exported = auditLog.verifiableExport({
-        organizationId: ORG,
-        rangeStart: new Date('2024-01-01T00:05:00.000Z'),
-        rangeEnd: new Date('2024-01-01T00:20:00.000Z'),
-      });
-      let text = '';
-      for await (const line of exported.lines) text += line;
+      // The CLI signs the manifest with the same key, read from a PEM file.
+      const signingKeyFile = join(directory, 'k1.pem');
+      await writeFile(signingKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }));
       const file = join(directory, 'events.ndjson');
       const manifestFile = join(directory, 'events.manifest.json');
-      await writeFile(file, text);
-      await writeFile(manifestFile, JSON.stringify(await exported.manifest));
+      const exported = await runCli([
+        'export',
+        '--url',
+        database.url,
+        '-o',
+        ORG,
+        '--from',
+        '2024-01-01T00:05:00Z',
+        '--to',
+        '2024-01-01T00:20:00Z',
+        '--output',
+        file,
+        '--manifest',
+        manifestFile,
+        '--signing-key',
+        signingKeyFile,
+        '--key-id',
+        'k1',
+      ]);
+      expect(exported.stderr).toBe(`exported 15 events (positions 6 to 20); manifest ${manifestFile}\n`);
+      expect(exported.code).toBe(0);
+      const text = await readFile(file, 'utf8');
       const offline = await runCli([
         'verify-export',
         file,
