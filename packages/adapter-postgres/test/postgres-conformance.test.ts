@@ -2,8 +2,8 @@ import { postgresStore } from '@auditkit/adapter-postgres';
 import { runStoreConformance } from '@auditkit/core/testing';
 import pg from 'pg';
 import { afterAll, describe, inject } from 'vitest';
-import { testS3Storage } from '../../s3-storage/test/test-storage.js';
 import { sqlRawTamper } from '../../kysely-store/test/raw-sql-tamper.js';
+import { testS3Storage } from '../../s3-storage/test/test-storage.js';
 import { beginOnClient, beginOnPool } from './transaction-harness.js';
 
 const connectionString = inject('postgresUrl');

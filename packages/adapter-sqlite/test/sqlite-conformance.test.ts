@@ -5,8 +5,8 @@ import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { runStoreConformance } from '@auditkit/core/testing';
 import Database from 'better-sqlite3';
 import { afterAll, describe } from 'vitest';
-import { testS3Storage } from '../../s3-storage/test/test-storage.js';
 import { sqlRawTamper } from '../../kysely-store/test/raw-sql-tamper.js';
+import { testS3Storage } from '../../s3-storage/test/test-storage.js';
 import { beginOn, beginOnFile } from './transaction-harness.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'auditkit-sqlite-'));

@@ -49,7 +49,6 @@ export {
 } from './export-storage.js';
 export type { GroupCommitOptions } from './group-commit.js';
 export { type ChainHashInput, chainHash, GENESIS_HASH } from './integrity/chain-hash.js';
-export type { ReadSequencedEventsOptions } from './integrity/sequence-reads.js';
 export {
   type Checkpoint,
   type CheckpointJson,
@@ -69,6 +68,7 @@ export {
   verifyExport,
 } from './integrity/export-manifest.js';
 export type { IntegrityOptions, VerifyOptions } from './integrity/integrity.js';
+export type { ReadSequencedEventsOptions } from './integrity/sequence-reads.js';
 export type { VerifyProblem, VerifyProblemKind, VerifyResult } from './integrity/verify-chain.js';
 export { DEFAULT_EVENT_LIMITS, type EventLimits, METADATA_LIMITS } from './limits.js';
 export {
