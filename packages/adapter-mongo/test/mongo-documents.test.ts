@@ -86,6 +86,9 @@ it('stores events, keys, schemas, retention and exports as documented', async ()
     updated_at: exported.updatedAt,
     path: exported.path,
     row_count: 1,
+    lease_token: 1,
+    object_key: `${exported.id}.csv`,
+    expires_at: expect.any(Date),
   });
 });
 
