@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
-import { type AuditLog, type AuditStore, createAuditLog } from '@auditkit/core';
+import { type AuditLog, type AuditStore, type CreateAuditLogOptions, createAuditLog } from '@auditkit/core';
 import {
   type AuditLogHandlerOptions,
   createAuditLogHandler,
@@ -35,12 +35,14 @@ export async function startApi(
     store?: AuditStore;
     handler?: Partial<AuditLogHandlerOptions>;
     exports?: { expiresAfterMs?: number; expirySweepMs?: number };
+    logStreams?: CreateAuditLogOptions['logStreams'];
   } = {},
 ): Promise<TestApi> {
   const directory = await mkdtemp(join(tmpdir(), 'auditkit-http-test-'));
   const auditLog = await createAuditLog({
     store: options.store ?? sqliteStore({ filename: ':memory:' }),
     exports: { directory, ...options.exports },
+    ...(options.logStreams ? { logStreams: options.logStreams } : {}),
   });
   const handler = createAuditLogHandler({
     auditLog,
