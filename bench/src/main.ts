@@ -10,6 +10,7 @@ import {
   ingestBenchmarks,
   type Result,
 } from './scenarios.js';
+import { streamBenchmarks } from './streams.js';
 import type { BenchTarget } from './target.js';
 import { openTarget } from './targets/index.js';
 import { verifyBenchmarks } from './verify-scenario.js';
@@ -69,6 +70,13 @@ for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
       results.push(...(await exportBenchmarks(target, counts, log)));
     if (parts.has('verify') && !target.ingestOnly)
       results.push(...(await verifyBenchmarks(target, counts, log)));
+
+    if (parts.has('streams') && !target.ingestOnly) {
+      const scale = target.exportScale ?? 1;
+      const streamEvents = Math.round((values.tiny ? 2_000 : values.quick ? 20_000 : 100_000) * scale);
+      const lagSeconds = values.tiny ? 2 : values.quick ? 5 : 20;
+      results.push(...(await streamBenchmarks(target, { streamEvents, lagSeconds }, log)));
+    }
   } finally {
     await target?.dispose();
   }

@@ -206,6 +206,13 @@ export {
   runExportTakeoverProcesses,
   runExportTakeoverWorker,
 } from './export-takeover.js';
+export {
+  type LogStreamProcessOptions,
+  runLogStreamProcessCases,
+  runLogStreamWorker,
+  STREAM_ORGANIZATIONS,
+  WORKER_STREAM_SETTINGS,
+} from './log-stream-processes.js';
 export { type ProcessConformanceOptions, runProcessConformance } from './process-cases.js';
 export { runConformanceWorker, type WorkerTransactionHooks } from './process-worker.js';
 export { type ProcessResult, runTypeScriptProcess, startTypeScriptProcess } from './processes.js';
