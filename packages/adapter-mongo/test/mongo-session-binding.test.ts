@@ -82,6 +82,13 @@ const OWN_CLIENT_METHODS = [
   'claimExport',
   'updateExportIf',
   'listExports',
+  // The sequence and the checkpoints are AuditKit's own: sealed events (a transaction's own events
+  // never are), signed checkpoints and retention's deletes through them.
+  'readSequencedEvents',
+  'getSequenceHead',
+  'insertCheckpoint',
+  'listCheckpoints',
+  'deleteEventsThrough',
 ];
 
 const exportRecord = (): ExportRecord => ({
@@ -336,8 +343,40 @@ describe('a store bound to a ClientSession', () => {
         { state: 'pending', leaseToken: 2 },
       );
       const ready = await bound.listExports({ state: 'ready', limit: 10 });
+      const sequenced = await bound.readSequencedEvents({
+        organizationId: ORG_A,
+        afterPosition: 0,
+        limit: 10,
+      });
+      const head = await bound.getSequenceHead(ORG_A);
+      const checkpoint = {
+        organizationId: ORG_A,
+        size: 1,
+        hash: 'a'.repeat(64),
+        issuedAt: now,
+        keyId: 'key-1',
+        reason: 'manual' as const,
+        signature: 'c2lnbmF0dXJl',
+      };
+      const checkpointStored = await bound.insertCheckpoint(checkpoint);
+      const checkpoints = await bound.listCheckpoints({ organizationId: ORG_A, order: 'asc', limit: 10 });
+      const deletedThrough = await bound.deleteEventsThrough(ORG_A, 1, 10);
       for (const method of OWN_CLIENT_METHODS) called.add(method);
-      return { grant, read, listed, updated, deleted, claimed, finished, ready };
+      return {
+        grant,
+        read,
+        listed,
+        updated,
+        deleted,
+        claimed,
+        finished,
+        ready,
+        sequenced,
+        head,
+        checkpointStored,
+        checkpoints,
+        deletedThrough,
+      };
     });
     expect(result.grant).toMatchObject({ name: 'lease-1', holder: 'me', token: 1 });
     expect(result.read).toMatchObject({ id: stream.id, cursor: 0 });
@@ -346,6 +385,13 @@ describe('a store bound to a ClientSession', () => {
     expect(result.claimed).toMatchObject({ leaseToken: 2 });
     expect(result.finished).toBe(true);
     expect(result.ready.map((record) => record.id)).toContain('audit_log_export_own_client');
+    expect([result.sequenced, result.head, result.checkpointStored, result.deletedThrough]).toEqual([
+      [],
+      undefined,
+      true,
+      0,
+    ]);
+    expect(result.checkpoints.map((stored) => stored.size)).toEqual([1]);
     expect([...called].sort()).toEqual(
       Object.keys(bound)
         .filter((key) => OWN_CLIENT_METHODS.includes(key))
