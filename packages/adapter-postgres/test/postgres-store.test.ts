@@ -90,6 +90,7 @@ describe('schema option', () => {
     );
     expect(rows).toEqual(
       [
+        'auditkit_checkpoints',
         'auditkit_events',
         'auditkit_exports',
         'auditkit_leases',
