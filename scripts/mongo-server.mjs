@@ -8,23 +8,18 @@
 //
 // Only node: builtins, so it works before `pnpm install`.
 
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildGoTool, freePort, HOST, invokedDirectly, ROOT, startServerProcess } from './server-process.mjs';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOOL_DIR = path.join(ROOT, 'tools', 'ferretdb');
 export const BINARY = path.join(TOOL_DIR, 'bin', `ferretdb-${FERRETDB_VERSION}`);
 const SOURCES = ['main.go', 'go.mod', 'go.sum'].map((f) => path.join(TOOL_DIR, f));
 
-const HOST = '127.0.0.1';
-const READY_TIMEOUT_MS = 60_000;
-const KILL_GRACE_MS = 5_000;
 const HINT =
   'To run the tests against another MongoDB-compatible server, set MONGODB_URL ' +
   '(e.g. MONGODB_URL=mongodb://127.0.0.1:27017).';
@@ -36,31 +31,18 @@ const defaultLog = (msg) => process.stderr.write(`[mongo-server] ${msg}\n`);
  * The first build downloads modules and compiles for a few minutes; later
  * builds are served from Go's build cache.
  */
-export async function buildFerretDB({ log = defaultLog, force = false } = {}) {
-  if (!force && isUpToDate()) return BINARY;
-
-  const go = findGo();
-  if (!go) {
-    throw new Error(
-      `Cannot build FerretDB: no Go toolchain found (tried "go" on PATH and /usr/local/go/bin/go). ${HINT}`,
-    );
-  }
-
-  log(`building FerretDB ${FERRETDB_VERSION} with ${go} (the first build can take several minutes)...`);
-  const started = Date.now();
-  fs.mkdirSync(path.dirname(BINARY), { recursive: true });
-  // Build to a private name and rename, so concurrent or interrupted builds never expose a partial binary.
-  const tmp = `${BINARY}.tmp-${process.pid}`;
-  const { code, output } = await run(go, ['build', '-o', tmp, '.'], { cwd: TOOL_DIR });
-  if (code !== 0) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(
-      `Cannot build FerretDB: "go build" in ${TOOL_DIR} exited with ${code}:\n${output.trim()}\n${HINT}`,
-    );
-  }
-  fs.renameSync(tmp, BINARY);
-  log(`built ${path.relative(ROOT, BINARY)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return BINARY;
+export function buildFerretDB({ log = defaultLog, force = false } = {}) {
+  return buildGoTool({
+    name: 'FerretDB',
+    version: FERRETDB_VERSION,
+    toolDir: TOOL_DIR,
+    binary: BINARY,
+    sources: SOURCES,
+    target: '.',
+    hint: HINT,
+    log,
+    force,
+  });
 }
 
 /**
@@ -92,118 +74,18 @@ export async function startMongoServer({ port = 27017, log = defaultLog, logLeve
   await buildFerretDB({ log });
 
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'auditkit-ferretdb-'));
-  const child = spawn(
-    BINARY,
-    ['-listen-addr', `${HOST}:${port}`, '-state-dir', stateDir, '-log-level', logLevel],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-
-  const tail = [];
-  const onOutput = (chunk) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.trim()) continue;
-      tail.push(line);
-      if (tail.length > 30) tail.shift();
-      log(`ferretdb: ${line}`);
-    }
-  };
-  child.stdout.on('data', onOutput);
-  child.stderr.on('data', onOutput);
-
-  let exitInfo = null;
-  const exited = new Promise((resolve) => {
-    child.on('error', (err) => {
-      exitInfo = { error: err };
-      resolve(exitInfo);
-    });
-    child.on('exit', (code, signal) => {
-      exitInfo ??= { code, signal };
-      resolve(exitInfo);
-    });
+  const { stop, exited } = await startServerProcess({
+    name: 'FerretDB',
+    binary: BINARY,
+    args: ['-listen-addr', `${HOST}:${port}`, '-state-dir', stateDir, '-log-level', logLevel],
+    dataDir: stateDir,
+    isReady: () => ping(port),
+    hint: HINT,
+    log,
+    logOutput: true,
   });
-
-  // Don't leave a server (and its files) behind if the caller dies without calling stop().
-  const onProcessExit = () => {
-    child.kill('SIGKILL');
-    fs.rmSync(stateDir, { recursive: true, force: true });
-  };
-  process.on('exit', onProcessExit);
-
-  let stopping;
-  const stop = () =>
-    (stopping ??= (async () => {
-      process.off('exit', onProcessExit);
-      if (!exitInfo) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      fs.rmSync(stateDir, { recursive: true, force: true });
-    })());
-
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (exitInfo) {
-      await stop();
-      const how = exitInfo.error
-        ? exitInfo.error.message
-        : `exit code ${exitInfo.code}, signal ${exitInfo.signal}`;
-      throw new Error(`FerretDB exited before it was ready (${how}):\n${tail.join('\n')}\n${HINT}`);
-    }
-    if (await ping(port)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(
-        `FerretDB did not answer a ping on ${HOST}:${port} within ${READY_TIMEOUT_MS / 1000}s:\n${tail.join('\n')}`,
-      );
-    }
-    await Promise.race([sleep(25), exited]);
-  }
-
   return { url, stop, exited };
 }
-
-function isUpToDate() {
-  try {
-    const built = fs.statSync(BINARY).mtimeMs;
-    return SOURCES.every((f) => fs.statSync(f).mtimeMs <= built);
-  } catch {
-    return false;
-  }
-}
-
-function findGo() {
-  for (const candidate of ['go', '/usr/local/go/bin/go']) {
-    const r = spawnSync(candidate, ['version'], { stdio: 'ignore' });
-    if (!r.error && r.status === 0) return candidate;
-  }
-  return null;
-}
-
-function run(cmd, args, opts) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', (err) => resolve({ code: err.message, output }));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** 'free' if nothing listens on the port, 'mongodb' if it answers a ping, 'other' otherwise. */
 async function probe(port) {
@@ -330,9 +212,7 @@ async function main(argv) {
   process.exit(2);
 }
 
-const invokedDirectly =
-  process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   main(process.argv.slice(2)).catch((err) => {
     console.error(err.message);
     process.exit(1);

@@ -9,25 +9,19 @@
 //
 // Only node: builtins, so it works before `pnpm install`.
 
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildGoTool, freePort, HOST, invokedDirectly, ROOT, startServerProcess } from './server-process.mjs';
 
 export const VERSITYGW_VERSION = 'v1.8.0';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOOL_DIR = path.join(ROOT, 'tools', 'versitygw');
 export const BINARY = path.join(TOOL_DIR, 'bin', `versitygw-${VERSITYGW_VERSION}`);
 const SOURCES = ['tools.go', 'go.mod', 'go.sum'].map((f) => path.join(TOOL_DIR, f));
 const PACKAGE = 'github.com/versity/versitygw/cmd/versitygw';
 
-const HOST = '127.0.0.1';
-const READY_TIMEOUT_MS = 60_000;
-const KILL_GRACE_MS = 5_000;
 export const HINT =
   'To run the tests against another S3-compatible service, set S3_ENDPOINT, S3_ACCESS_KEY_ID, ' +
   'S3_SECRET_ACCESS_KEY and S3_BUCKET (an existing bucket; optionally S3_REGION).';
@@ -38,31 +32,18 @@ const defaultLog = (msg) => process.stderr.write(`[s3-server] ${msg}\n`);
  * Builds the versitygw binary if it is missing or older than its sources. The first build
  * downloads modules and compiles for a minute or two; later builds come from Go's build cache.
  */
-export async function buildVersityGateway({ log = defaultLog, force = false } = {}) {
-  if (!force && isUpToDate()) return BINARY;
-
-  const go = findGo();
-  if (!go) {
-    throw new Error(
-      `Cannot build the Versity S3 Gateway: no Go toolchain found (tried "go" on PATH and /usr/local/go/bin/go). Install Go 1.24 or later. ${HINT}`,
-    );
-  }
-
-  log(`building versitygw ${VERSITYGW_VERSION} with ${go} (the first build can take a few minutes)...`);
-  const started = Date.now();
-  fs.mkdirSync(path.dirname(BINARY), { recursive: true });
-  // Build to a private name and rename, so concurrent or interrupted builds never expose a partial binary.
-  const tmp = `${BINARY}.tmp-${process.pid}`;
-  const { code, output } = await run(go, ['build', '-o', tmp, PACKAGE], { cwd: TOOL_DIR });
-  if (code !== 0) {
-    fs.rmSync(tmp, { force: true });
-    throw new Error(
-      `Cannot build the Versity S3 Gateway: "go build ${PACKAGE}" in ${TOOL_DIR} exited with ${code}:\n${output.trim()}\n${HINT}`,
-    );
-  }
-  fs.renameSync(tmp, BINARY);
-  log(`built ${path.relative(ROOT, BINARY)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return BINARY;
+export function buildVersityGateway({ log = defaultLog, force = false } = {}) {
+  return buildGoTool({
+    name: 'versitygw',
+    version: VERSITYGW_VERSION,
+    toolDir: TOOL_DIR,
+    binary: BINARY,
+    sources: SOURCES,
+    target: PACKAGE,
+    hint: HINT,
+    log,
+    force,
+  });
 }
 
 /**
@@ -97,116 +78,19 @@ export async function startS3Server({ port = 0, log = defaultLog } = {}) {
   const accessKeyId = `auditkit${randomBytes(6).toString('hex')}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'auditkit-versitygw-'));
-  const child = spawn(BINARY, ['--port', `${HOST}:${port}`, '--region', region, 'posix', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { pid, stop, exited } = await startServerProcess({
+    name: 'versitygw',
+    binary: BINARY,
+    args: ['--port', `${HOST}:${port}`, '--region', region, 'posix', dataDir],
     env: { ...process.env, ROOT_ACCESS_KEY: accessKeyId, ROOT_SECRET_KEY: secretAccessKey },
+    dataDir,
+    isReady: () => answersHttp(endpoint),
+    hint: HINT,
+    log,
   });
-
-  const tail = [];
-  const onOutput = (chunk) => {
-    for (const line of chunk.toString().split('\n')) {
-      if (!line.trim()) continue;
-      tail.push(line);
-      if (tail.length > 30) tail.shift();
-    }
-  };
-  child.stdout.on('data', onOutput);
-  child.stderr.on('data', onOutput);
-
-  let exitInfo = null;
-  const exited = new Promise((resolve) => {
-    child.on('error', (err) => {
-      exitInfo = { error: err };
-      resolve(exitInfo);
-    });
-    child.on('exit', (code, signal) => {
-      exitInfo ??= { code, signal };
-      resolve(exitInfo);
-    });
-  });
-
-  // Don't leave a server (and its files) behind if the caller dies without calling stop().
-  const onProcessExit = () => {
-    child.kill('SIGKILL');
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
-  process.on('exit', onProcessExit);
-
-  let stopping;
-  const stop = () =>
-    (stopping ??= (async () => {
-      process.off('exit', onProcessExit);
-      if (!exitInfo) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    })());
-
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (exitInfo) {
-      await stop();
-      const how = exitInfo.error
-        ? exitInfo.error.message
-        : `exit code ${exitInfo.code}, signal ${exitInfo.signal}`;
-      throw new Error(`versitygw exited before it was ready (${how}):\n${tail.join('\n')}\n${HINT}`);
-    }
-    if (await answersHttp(endpoint)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(
-        `versitygw did not answer HTTP on ${endpoint} within ${READY_TIMEOUT_MS / 1000}s:\n${tail.join('\n')}\n${HINT}`,
-      );
-    }
-    await Promise.race([sleep(50), exited]);
-  }
-  log(`versitygw ${VERSITYGW_VERSION} (pid ${child.pid}) on ${endpoint}, data in ${dataDir}`);
-  return { endpoint, region, accessKeyId, secretAccessKey, pid: child.pid, stop, exited };
+  log(`versitygw ${VERSITYGW_VERSION} (pid ${pid}) on ${endpoint}, data in ${dataDir}`);
+  return { endpoint, region, accessKeyId, secretAccessKey, pid, stop, exited };
 }
-
-function isUpToDate() {
-  try {
-    const built = fs.statSync(BINARY).mtimeMs;
-    return SOURCES.every((f) => fs.statSync(f).mtimeMs <= built);
-  } catch {
-    return false;
-  }
-}
-
-function findGo() {
-  for (const candidate of ['go', '/usr/local/go/bin/go']) {
-    const r = spawnSync(candidate, ['version'], { stdio: 'ignore' });
-    if (!r.error && r.status === 0) return candidate;
-  }
-  return null;
-}
-
-function run(cmd, args, opts) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', (err) => resolve({ code: err.message, output }));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, HOST, () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `true` once the endpoint answers an (unsigned, so refused) HTTP request at all. */
 async function answersHttp(endpoint) {
@@ -253,9 +137,7 @@ async function main(argv) {
   process.exit(2);
 }
 
-const invokedDirectly =
-  process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-if (invokedDirectly) {
+if (invokedDirectly(import.meta.url)) {
   main(process.argv.slice(2)).catch((err) => {
     console.error(err.message);
     process.exit(1);
