@@ -30,7 +30,16 @@ export interface CallerTransaction {
   isOutsideTransaction?(error: unknown): boolean;
 }
 
-type DataMethods = Omit<
+/**
+ * The store methods that read or write audit data: the ones a store bound to a caller's
+ * transaction runs on that transaction (leases and log streams stay on AuditKit's own pool).
+ *
+ * @example
+ * ```ts
+ * const methods: DataMethods = storeOn(transactionExecutor, traits, writer);
+ * ```
+ */
+export type DataMethods = Omit<
   AuditStore,
   | 'name'
   | 'capabilities'

@@ -16,7 +16,7 @@ import type {
   SequenceHead,
 } from '@auditkit/core/store';
 import type { Kysely, Selectable } from 'kysely';
-import { type CallerTransaction, onCallerTransaction } from './caller-transaction.js';
+import { type CallerTransaction, type DataMethods, onCallerTransaction } from './caller-transaction.js';
 import type { SqlDialectTraits } from './dialect-traits.js';
 import { eventColumnsInserter } from './event-insert.js';
 import { columnsToEvent, eventToColumns } from './event-rows.js';
@@ -102,25 +102,7 @@ export function kyselyStore<TransactionHandle = unknown>(
 }
 
 /** The data methods of the store on one executor: AuditKit's own pool, or the caller's transaction. */
-function storeOn(
-  db: Kysely<AuditDatabase>,
-  traits: SqlDialectTraits,
-  writer: RowWriter,
-): Omit<
-  AuditStore,
-  | 'name'
-  | 'capabilities'
-  | 'open'
-  | 'close'
-  | 'withTransaction'
-  | 'acquireLease'
-  | 'releaseLease'
-  | 'insertLogStream'
-  | 'getLogStream'
-  | 'listLogStreams'
-  | 'updateLogStream'
-  | 'deleteLogStream'
-> {
+function storeOn(db: Kysely<AuditDatabase>, traits: SqlDialectTraits, writer: RowWriter): DataMethods {
   const insertColumns = eventColumnsInserter();
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
   const toSchema = (row: Selectable<SchemasTable>): AuditLogSchema => ({
