@@ -7,12 +7,27 @@ function appTable(schema: string): string {
 }
 
 /**
+ * Creates the application's table unless it exists. `create table if not exists` is not safe
+ * against itself: when several processes run it at once, all but one can fail on the catalog's
+ * unique index (23505 on pg_type) or see the table appear (42P07). Those errors mean the table
+ * is there, which is all the caller needs.
+ */
+async function createAppTable(client: pg.ClientBase, schema: string): Promise<void> {
+  try {
+    await client.query(`create table if not exists ${appTable(schema)} (marker text not null)`);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== '23505' && code !== '42P07') throw error;
+  }
+}
+
+/**
  * Begins a transaction of the application's on a client of `pool`, the handle being that
  * `PoolClient` inside `BEGIN`.
  */
 export async function beginOnPool(pool: pg.Pool, schema: string): Promise<ApplicationTransaction> {
   const client = await pool.connect();
-  await client.query(`create table if not exists ${appTable(schema)} (marker text not null)`);
+  await createAppTable(client, schema);
   await client.query('BEGIN');
   return {
     handle: client,
@@ -43,7 +58,7 @@ export async function beginOnClient(
 ): Promise<ApplicationTransaction> {
   const client = new pg.Client({ connectionString });
   await client.connect();
-  await client.query(`create table if not exists ${appTable(schema)} (marker text not null)`);
+  await createAppTable(client, schema);
   await client.query('BEGIN');
   const end = async (statement: string) => {
     try {
@@ -71,7 +86,7 @@ export async function countAppRows(
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
-    await client.query(`create table if not exists ${appTable(schema)} (marker text not null)`);
+    await createAppTable(client, schema);
     const result = await client.query<{ n: string }>(
       `select count(*) as n from ${appTable(schema)} where marker = $1`,
       [marker],
