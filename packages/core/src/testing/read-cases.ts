@@ -99,30 +99,32 @@ export function readCases(context: ConformanceContext): void {
       expect(await listAll(log, { organizationId: 'org_without_events' })).toEqual([]);
     });
 
-    it('pages through 2,500 events with limit 100, each exactly once, in both orders and backwards', async () => {
+    // 1,000 events in pages of 40: as many pages (25) as 2,500 in pages of 100, with less to sort
+    // per page on servers that sort without an index (FerretDB took 77 s for the larger size).
+    it('pages through 1,000 events with limit 40, each exactly once, in both orders and backwards', async () => {
       const log = await context.open();
       await declareSchemas(log);
       for (let i = 0; i < 5; i++)
-        await log.createEvents(ORG_A, manyEvents(500, Date.parse('2024-01-01') + i * 500 * 60_000));
-      const ascending = await listAll(log, { organizationId: ORG_A, limit: 100, order: 'asc' });
-      expect(ascending).toHaveLength(2500);
-      expect(new Set(ascending.map((event) => event.id)).size).toBe(2500);
+        await log.createEvents(ORG_A, manyEvents(200, Date.parse('2024-01-01') + i * 200 * 60_000));
+      const ascending = await listAll(log, { organizationId: ORG_A, limit: 40, order: 'asc' });
+      expect(ascending).toHaveLength(1000);
+      expect(new Set(ascending.map((event) => event.id)).size).toBe(1000);
       const times = ascending.map((event) => event.occurredAt.getTime());
       expect(times).toEqual([...times].sort((a, b) => a - b));
-      const descending = await listAll(log, { organizationId: ORG_A, limit: 100 });
+      const descending = await listAll(log, { organizationId: ORG_A, limit: 40 });
       expect(descending.map((event) => event.id)).toEqual(ascending.map((event) => event.id).reverse());
 
-      const first = await log.listEvents({ organizationId: ORG_A, limit: 100, order: 'asc' });
+      const first = await log.listEvents({ organizationId: ORG_A, limit: 40, order: 'asc' });
       const second = await log.listEvents({
         organizationId: ORG_A,
-        limit: 100,
+        limit: 40,
         order: 'asc',
         after: first.listMetadata.after ?? '',
       });
       expect(first.listMetadata.before).toBeNull();
       const back = await log.listEvents({
         organizationId: ORG_A,
-        limit: 100,
+        limit: 40,
         order: 'asc',
         before: second.listMetadata.before ?? '',
       });
@@ -134,7 +136,7 @@ export function readCases(context: ConformanceContext): void {
       const log = await context.open();
       await declareSchemas(log);
       for (let i = 0; i < 5; i++)
-        await log.createEvents(ORG_A, manyEvents(500, Date.parse('2024-01-01') + i * 500 * 60_000));
+        await log.createEvents(ORG_A, manyEvents(200, Date.parse('2024-01-01') + i * 200 * 60_000));
       const existing = new Set(
         (await listAll(log, { organizationId: ORG_A, limit: 1000 })).map((event) => event.id),
       );
@@ -154,7 +156,7 @@ export function readCases(context: ConformanceContext): void {
       for (;;) {
         const page = await log.listEvents({
           organizationId: ORG_A,
-          limit: 100,
+          limit: 40,
           order: 'asc',
           ...(after ? { after } : {}),
         });
