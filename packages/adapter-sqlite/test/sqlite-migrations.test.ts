@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
-import { expectWholeSequence, ORG_A, ORG_B, signInEvent } from '@auditkit/core/testing';
+import { ORG_A, ORG_B } from '@auditkit/core/testing';
 import { migrateToLatest, SQL_SCHEMAS, sqlMigrations } from '@auditkit/kysely-store';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { expect, it } from 'vitest';
+import { expectBackfilledSequence } from '../../kysely-store/test/sequence-backfill-expectations.js';
 
 const sqliteMigrations = sqlMigrations(SQL_SCHEMAS.sqlite);
 
@@ -89,24 +90,7 @@ it('chains the events stored before migration 0004: positions in (receivedAt, id
 
   const auditLog = await createAuditLog({ store: sqliteStore({ filename }), requireSchemas: false });
   try {
-    const inA = await expectWholeSequence(auditLog, ORG_A);
-    expect(
-      inA.map((sequenced) => [sequenced.position, sequenced.event.id, sequenced.idempotencyKey]),
-    ).toEqual([
-      [1, 'audit_log_event_01', 'k1'],
-      [2, 'audit_log_event_02', 'k2'],
-      [3, 'audit_log_event_03', 'k3'],
-    ]);
-    expect(inA[2]?.event).toMatchObject({
-      metadata: { n: 3 },
-      actor: { name: 'Ada', metadata: { role: 'admin' } },
-    });
-    expect((await expectWholeSequence(auditLog, ORG_B)).map((sequenced) => sequenced.event.id)).toEqual([
-      'audit_log_event_00',
-    ]);
-    const next = await auditLog.createEvent(ORG_A, signInEvent());
-    const after = await expectWholeSequence(auditLog, ORG_A);
-    expect(after.map((sequenced) => sequenced.event.id)).toEqual([...inA.map((s) => s.event.id), next.id]);
+    await expectBackfilledSequence(auditLog);
   } finally {
     await auditLog.close();
   }
