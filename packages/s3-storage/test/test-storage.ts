@@ -2,7 +2,8 @@
 // prefix of its own so tests never see each other's objects.
 import { randomUUID } from 'node:crypto';
 import type { ExportStorage } from '@auditkit/core';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { TakeoverStorage } from '@auditkit/core/testing';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import { s3ExportStorage } from '../src/index.js';
 
@@ -40,4 +41,47 @@ export function testS3Client(): S3Client {
     forcePathStyle: true,
     credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
   });
+}
+
+/**
+ * A fresh prefix of the run's bucket for the export takeover test across processes: its workers
+ * open it from `s3:<prefix>` (worker-storage.ts) with the settings this puts in AUDITKIT_TEST_S3,
+ * which child processes inherit. Events are padded so that the killed producer is past one
+ * 5 MiB part: an incomplete multipart upload is what it leaves.
+ */
+export function s3TakeoverStorage(
+  size: Pick<TakeoverStorage, 'eventBytes' | 'killAfterRows'> = {
+    // ~2.5 kB of CSV per event: A's 2,400 rows are ~7 MB, past the first 5 MiB part.
+    eventBytes: 2_500,
+    killAfterRows: 2_400,
+  },
+): TakeoverStorage {
+  const { prefix: _own, ...settings } = s3TestOptions();
+  process.env.AUDITKIT_TEST_S3 = JSON.stringify(settings);
+  // The workers' stderr must be empty: no notice that SDK releases after January 2027 need Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const prefix = freshPrefix();
+  const bucket = inject('s3').bucket;
+  const withClient = async <T>(use: (client: S3Client) => Promise<T>) => {
+    const client = testS3Client();
+    try {
+      return await use(client);
+    } finally {
+      client.destroy();
+    }
+  };
+  return {
+    arg: `s3:${prefix}`,
+    listObjects: () =>
+      withClient(async (client) => {
+        const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+        return (out.Contents ?? []).map((object) => (object.Key ?? '').slice(prefix.length)).sort();
+      }),
+    listUnfinished: () =>
+      withClient(async (client) => {
+        const out = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+        return (out.Uploads ?? []).map((upload) => `upload:${(upload.Key ?? '').slice(prefix.length)}`);
+      }),
+    ...size,
+  };
 }

@@ -205,6 +205,7 @@ export {
   type ExportTakeoverOptions,
   runExportTakeoverProcesses,
   runExportTakeoverWorker,
+  type TakeoverStorage,
 } from './export-takeover.js';
 export {
   type LogStreamProcessOptions,
