@@ -1,4 +1,5 @@
 import type { NormalizedEvent } from './event-model.js';
+import { isoTime } from './iso-time.js';
 import type { Metadata } from './metadata.js';
 
 // RFC 8785 (JCS) output for the one shape idempotency hashes: a normalized event. Knowing the
@@ -22,8 +23,28 @@ function valueJson(value: string | number | boolean): string {
   return typeof value === 'string' ? text(value) : String(value);
 }
 
+/**
+ * `Object.keys(metadata).sort()`: an insertion sort by UTF-16 code units, as `sort()` compares.
+ * Metadata has at most 50 keys, usually a handful and often already in order, where this is
+ * several times faster than the builtin sort.
+ */
+function sortedKeys(metadata: Metadata): string[] {
+  const keys = Object.keys(metadata);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    if ((keys[j] as string) <= key) continue;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
+}
+
 function metadataJson(metadata: Metadata): string {
-  const keys = Object.keys(metadata).sort();
+  const keys = sortedKeys(metadata);
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
@@ -45,7 +66,7 @@ export function canonicalEventJson(event: NormalizedEvent): string {
   if (event.context.userAgent !== undefined) out += `,"userAgent":${text(event.context.userAgent)}`;
   out += '}';
   if (event.metadata !== undefined) out += `,"metadata":${metadataJson(event.metadata)}`;
-  out += `,"occurredAt":"${event.occurredAt.toISOString()}","targets":[`;
+  out += `,"occurredAt":"${isoTime(event.occurredAt)}","targets":[`;
   for (let i = 0; i < event.targets.length; i++)
     out += `${i === 0 ? '' : ','}${partyJson(event.targets[i] as NormalizedEvent['targets'][number])}`;
   return `${out}],"version":${event.version}}`;
