@@ -1,6 +1,7 @@
 import { AuditKitError, type AuditKitErrorDetail } from './errors.js';
 import { fastNormalizeEvent } from './event-fast-path.js';
 import {
+  type AuditLogEvent,
   type CreateAuditLogEventInput,
   type CreatedAuditLogEvent,
   createEventInputSchema,
@@ -12,10 +13,10 @@ import { identifyEvent } from './fingerprint.js';
 import { GroupCommit, type GroupCommitSettings } from './group-commit.js';
 import { decideIdempotentOutcome } from './idempotent-outcome.js';
 import { newEventId } from './ids.js';
-import { chainEvents } from './integrity/sequence-chain.js';
+import { chainEvents, chainReusingContent } from './integrity/sequence-chain.js';
 import type { EventLimits } from './limits.js';
 import type { SchemaRegistry } from './schema-registry.js';
-import type { AuditStore, EventRow } from './store.js';
+import type { AuditStore, EventRow, SequenceChain } from './store.js';
 import { isStorableText } from './text-rules.js';
 import { issueDetails } from './zod-issues.js';
 
@@ -66,13 +67,23 @@ export class EventIntake {
     return new EventIntake({ ...this.#options, store, schemas, groupCommit: undefined }, this.#inputSchema);
   }
 
-  /** One `insertEvents` call for rows unique by `(organizationId, idempotencyKey)`, core deciding. */
-  #insert(rows: readonly EventRow[]) {
-    return this.#options.store.insertEvents(
-      rows,
-      (facts) => decideIdempotentOutcome(rows, facts),
-      chainEvents,
-    );
+  /**
+   * One `insertEvents` call for rows unique by `(organizationId, idempotencyKey)`, core deciding.
+   * `contents[i]`, when given, is the canonical text of `rows[i]` taken for its fingerprint: the
+   * chain hash covers the same text, and stores chain these very row objects, so it is not
+   * written twice.
+   */
+  #insert(rows: readonly EventRow[], contents?: readonly string[]) {
+    let contentByRow: Map<AuditLogEvent, string> | undefined;
+    const chain: SequenceChain =
+      contents === undefined
+        ? chainEvents
+        : chainReusingContent((event) => {
+            // Built on the first link only: a store that chains nothing (a sealer store) pays nothing.
+            contentByRow ??= new Map(rows.map((row, index) => [row, contents[index] as string]));
+            return contentByRow.get(event);
+          });
+    return this.#options.store.insertEvents(rows, (facts) => decideIdempotentOutcome(rows, facts), chain);
   }
 
   async create(
@@ -104,7 +115,8 @@ export class EventIntake {
     if (items.length === 0) return [];
 
     const prepared = await this.#validateAll(items, single);
-    const rows = this.#toRows(organizationId, prepared);
+    const contents: string[] = [];
+    const rows = this.#toRows(organizationId, prepared, contents);
 
     const [row] = rows;
     if (single && this.#group && row && rows.length === 1) {
@@ -116,6 +128,7 @@ export class EventIntake {
     // Within one call a key may appear twice: same content is one event, other content a conflict.
     const firstIndexByKey = new Map<string, number>();
     const uniqueRows: EventRow[] = [];
+    const uniqueContents: string[] = [];
     const sourceOf: number[] = [];
     const conflicts: number[] = [];
     rows.forEach((row, index) => {
@@ -124,6 +137,7 @@ export class EventIntake {
         firstIndexByKey.set(row.idempotencyKey, uniqueRows.length);
         sourceOf.push(uniqueRows.length);
         uniqueRows.push(row);
+        uniqueContents.push(contents[index] as string);
       } else if (uniqueRows[first]?.fingerprint === row.fingerprint) {
         sourceOf.push(-1 - first);
       } else {
@@ -133,7 +147,7 @@ export class EventIntake {
     const keyOf = (index: number) => prepared[index]?.idempotencyKey ?? rows[index]?.idempotencyKey;
     if (conflicts.length > 0) throw conflictError(conflicts, keyOf, single);
 
-    const result = await this.#insert(uniqueRows);
+    const result = await this.#insert(uniqueRows, uniqueContents);
     if (result.status === 'conflict') {
       const original = result.indexes.map((uniqueIndex) => sourceOf.indexOf(uniqueIndex));
       throw conflictError(original, keyOf, single);
@@ -209,6 +223,7 @@ export class EventIntake {
   #toRows(
     organizationId: string,
     prepared: { event: NormalizedEvent; idempotencyKey: string | undefined }[],
+    contents: string[],
   ): EventRow[] {
     const receivedAt = this.#options.now();
     return prepared.map(({ event, idempotencyKey }) => {
@@ -217,36 +232,39 @@ export class EventIntake {
       const { idempotencyKey: key, fingerprint } = identity;
       const { action, occurredAt, version, actor, targets, context, metadata } = event;
       // Written out rather than spread: one object shape per case, built in one step.
-      return metadata === undefined
-        ? {
-            object: 'audit_log_event',
-            id,
-            organizationId,
-            action,
-            occurredAt,
-            version,
-            actor,
-            targets,
-            context,
-            receivedAt,
-            idempotencyKey: key,
-            fingerprint,
-          }
-        : {
-            object: 'audit_log_event',
-            id,
-            organizationId,
-            action,
-            occurredAt,
-            version,
-            actor,
-            targets,
-            context,
-            metadata,
-            receivedAt,
-            idempotencyKey: key,
-            fingerprint,
-          };
+      const row: EventRow =
+        metadata === undefined
+          ? {
+              object: 'audit_log_event',
+              id,
+              organizationId,
+              action,
+              occurredAt,
+              version,
+              actor,
+              targets,
+              context,
+              receivedAt,
+              idempotencyKey: key,
+              fingerprint,
+            }
+          : {
+              object: 'audit_log_event',
+              id,
+              organizationId,
+              action,
+              occurredAt,
+              version,
+              actor,
+              targets,
+              context,
+              metadata,
+              receivedAt,
+              idempotencyKey: key,
+              fingerprint,
+            };
+      contents.push(identity.content);
+      return row;
     });
   }
 }

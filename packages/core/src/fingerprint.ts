@@ -11,6 +11,8 @@ export interface EventIdentity {
    * caller's in the explicit namespace ({@link storedExplicitKey}).
    */
   idempotencyKey: string;
+  /** The canonical text the fingerprint was taken over (`canonicalEventJson`), which the chain hash reuses. */
+  content: string;
 }
 
 /** Derived keys are exactly this prefix and 64 lowercase hex digits. */
@@ -55,9 +57,17 @@ export function identifyEvent(
 ): EventIdentity {
   const canonical = canonicalEventJson(event);
   if (idempotencyKey !== undefined) {
-    return { fingerprint: sha256(canonical), idempotencyKey: storedExplicitKey(idempotencyKey) };
+    return {
+      fingerprint: sha256(canonical),
+      idempotencyKey: storedExplicitKey(idempotencyKey),
+      content: canonical,
+    };
   }
   // canonicalize({ event, organizationId }) without serializing the event twice: keys are sorted.
   const scoped = `{"event":${canonical},"organizationId":${JSON.stringify(organizationId)}}`;
-  return { fingerprint: sha256(canonical), idempotencyKey: `${DERIVED_PREFIX}${sha256(scoped)}` };
+  return {
+    fingerprint: sha256(canonical),
+    idempotencyKey: `${DERIVED_PREFIX}${sha256(scoped)}`,
+    content: canonical,
+  };
 }

@@ -3,8 +3,9 @@ import type { AuditLogEvent } from '@auditkit/core';
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import { canonicalEventJson } from '../src/canonical-event.js';
 import { CHAIN_FORMAT, chainHash, chainHashText, GENESIS_HASH } from '../src/integrity/chain-hash.js';
-import { chainEvents } from '../src/integrity/sequence-chain.js';
+import { chainEvents, chainReusingContent } from '../src/integrity/sequence-chain.js';
 import { normalizedEvent } from './event-arbitraries.js';
 
 const storedEvent: fc.Arbitrary<AuditLogEvent> = fc
@@ -96,5 +97,22 @@ it('chains positions on from the head, each link naming the hash before it', () 
   ).toThrow(/one organization/);
   expect(() => chainHash({ ...events[0], position: 0, previousHash: GENESIS_HASH } as never)).toThrow(
     RangeError,
+  );
+});
+
+it('links the same chain when core hands over the canonical text it already wrote', () => {
+  fc.assert(
+    fc.property(fc.array(storedEvent, { minLength: 1, maxLength: 5 }), (generated) => {
+      const events = generated.map((event) => ({
+        event: { ...event, organizationId: 'org_1' },
+        idempotencyKey: event.id,
+      }));
+      const contents = new Map(events.map(({ event }) => [event, canonicalEventJson(event)]));
+      const reusing = chainReusingContent((event) => contents.get(event));
+      const head = { position: 4, hash: 'a'.repeat(64) };
+      expect(reusing(head, events)).toEqual(chainEvents(head, events));
+      expect(reusing(undefined, events)).toEqual(chainEvents(undefined, events));
+    }),
+    { numRuns: 200 },
   );
 });

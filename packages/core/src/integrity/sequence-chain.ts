@@ -1,5 +1,6 @@
-import type { ChainedEvent, ChainLink, SequenceHead } from '../store.js';
-import { chainHash, GENESIS_HASH } from './chain-hash.js';
+import type { AuditLogEvent } from '../event-model.js';
+import type { ChainedEvent, ChainLink, SequenceChain, SequenceHead } from '../store.js';
+import { chainHash, chainHashWithContent, GENESIS_HASH } from './chain-hash.js';
 
 /**
  * Core's hash chain, as stores call it inside the write that makes events visible: the links of
@@ -18,6 +19,28 @@ import { chainHash, GENESIS_HASH } from './chain-hash.js';
  * ```
  */
 export function chainEvents(head: SequenceHead | undefined, events: readonly ChainedEvent[]): ChainLink[] {
+  return linkEvents(head, events, undefined);
+}
+
+/**
+ * {@link chainEvents} reusing the canonical text core already wrote for the events it is
+ * writing: `contentOf(event)` returns it for an event object core built (or `undefined`, and it
+ * is written again). Core's write path passes this chain to stores.
+ *
+ * @example
+ * ```ts
+ * const chain = chainReusingContent((event) => contents.get(event));
+ * ```
+ */
+export function chainReusingContent(contentOf: (event: AuditLogEvent) => string | undefined): SequenceChain {
+  return (head, events) => linkEvents(head, events, contentOf);
+}
+
+function linkEvents(
+  head: SequenceHead | undefined,
+  events: readonly ChainedEvent[],
+  contentOf: ((event: AuditLogEvent) => string | undefined) | undefined,
+): ChainLink[] {
   let position = head?.position ?? 0;
   let previousHash = head === undefined || head.position === 0 ? GENESIS_HASH : head.hash;
   const organizationId = events[0]?.event.organizationId;
@@ -27,7 +50,9 @@ export function chainEvents(head: SequenceHead | undefined, events: readonly Cha
       throw new Error('chainEvents links the events of one organization per call');
     }
     position += 1;
-    const hash = chainHash({ event, idempotencyKey, position, previousHash });
+    const input = { event, idempotencyKey, position, previousHash };
+    const content = contentOf?.(event);
+    const hash = content === undefined ? chainHash(input) : chainHashWithContent(input, content);
     links.push({ position, hash, previousHash });
     previousHash = hash;
   }
