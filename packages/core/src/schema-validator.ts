@@ -130,11 +130,25 @@ function describeSlot(path: (string | number)[]): string {
   return path.length === 1 ? 'event metadata' : `${String(path[0])} metadata`;
 }
 
+/** What a validator returns for a valid event: shared, never written to. */
+const NO_ERRORS: AuditKitErrorDetail[] = [];
+Object.freeze(NO_ERRORS);
+
+/** A slot without patterns whose type-only check passes (no schema for the slot passes too). */
+function slotPasses(validator: MetadataValidator | undefined, metadata: Metadata | undefined): boolean {
+  return validator === undefined || validator.plainlyValid?.(metadata ?? EMPTY_METADATA) === true;
+}
+const EMPTY_METADATA: Metadata = Object.freeze({}) as Metadata;
+
 /**
  * Compiles a stored schema version into a validator. Compiling is the expensive part, so the
  * result is cached per (action, version) by {@link SchemaValidatorCache}.
  */
-export function compileSchemaValidator(schema: AuditLogSchema): SchemaValidator {
+export function compileSchemaValidator(
+  schema: AuditLogSchema,
+  /** `false` only in the property test that compares the two ways. */
+  allocationFreePass = true,
+): SchemaValidator {
   const targetValidators = new Map<string, MetadataValidator | undefined>(
     schema.targets.map((target) => [target.type, compileMetadata(target.metadata)]),
   );
@@ -142,7 +156,31 @@ export function compileSchemaValidator(schema: AuditLogSchema): SchemaValidator 
   const eventValidator = compileMetadata(schema.metadata);
   const declaredTypes = schema.targets.map((target) => `"${target.type}"`).join(', ') || 'none';
 
+  const slots = [actorValidator, eventValidator, ...targetValidators.values()];
+  const checkedByType = slots.every((slot) => slot === undefined || slot.patterns.size === 0);
+
+  /**
+   * True when nothing can be wrong: every slot has only type checks, they all pass, and every
+   * target type is declared. Allocates nothing; anything else goes to the full check below,
+   * which finds and words the errors.
+   */
+  const plainlyValid = (event: NormalizedEvent): boolean => {
+    if (!checkedByType || !allocationFreePass) return false;
+    if (!slotPasses(actorValidator, event.actor.metadata) || !slotPasses(eventValidator, event.metadata)) {
+      return false;
+    }
+    const { targets } = event;
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i] as NormalizedEvent['targets'][number];
+      const validator = targetValidators.get(target.type);
+      if (validator === undefined && !targetValidators.has(target.type)) return false;
+      if (!slotPasses(validator, target.metadata)) return false;
+    }
+    return true;
+  };
+
   return (event) => {
+    if (plainlyValid(event)) return NO_ERRORS;
     let work =
       patternWork(actorValidator, event.actor.metadata) + patternWork(eventValidator, event.metadata);
     for (const target of event.targets)
@@ -185,22 +223,43 @@ export function compileSchemaValidator(schema: AuditLogSchema): SchemaValidator 
 export class SchemaValidatorCache {
   readonly #entries = new Map<string, SchemaValidator>();
   readonly #capacity: number;
+  /**
+   * The last few (action, version) looked up, compared by value before building the map's key:
+   * a batch's events mostly share a few actions, and the key string cost more than the check.
+   */
+  readonly #recent: { action: string; version: number; validator: SchemaValidator }[] = [];
 
   constructor(capacity = 1000) {
     this.#capacity = capacity;
   }
 
   get(action: string, version: number): SchemaValidator | undefined {
-    return this.#entries.get(`${version}:${action}`);
+    const recent = this.#recent;
+    for (let i = 0; i < recent.length; i++) {
+      const entry = recent[i] as (typeof recent)[number];
+      if (entry.action === action && entry.version === version) return entry.validator;
+    }
+    const validator = this.#entries.get(`${version}:${action}`);
+    if (validator !== undefined) {
+      if (recent.length >= RECENT) recent.pop();
+      recent.unshift({ action, version, validator });
+    }
+    return validator;
   }
 
   remember(schema: AuditLogSchema): SchemaValidator {
     const validator = compileSchemaValidator(schema);
     if (this.#entries.size >= this.#capacity) {
       const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+      if (oldest !== undefined) {
+        this.#entries.delete(oldest);
+        this.#recent.length = 0; // an evicted validator must not stay reachable here
+      }
     }
     this.#entries.set(`${schema.version}:${schema.action}`, validator);
     return validator;
   }
 }
+
+/** How many recent (action, version) lookups {@link SchemaValidatorCache} keeps at hand. */
+const RECENT = 4;
