@@ -18,14 +18,37 @@ const PARTY_KEYS = new Set(['type', 'id', 'name', 'metadata']);
 const CONTEXT_KEYS = new Set(['location', 'userAgent']);
 const MAX_VERSION = 2_147_483_647;
 
-/** zod's strict objects reject keys (own or inherited, enumerable) outside the shape. */
+/**
+ * The input's size as `oversizeReason` estimates it (event-size.ts), summed while the lane
+ * walks the input: strings count their length + 2, other leaves 8, objects and arrays 2, each
+ * key its length + 4. Counting keys with `for…in` (own and inherited) never counts less than
+ * `oversizeReason`'s `Object.keys`, so an input this lane accepts is never one it would refuse.
+ * Reset at the start of each event; the lane is synchronous, so no other event interleaves.
+ */
+let size = 0;
+
+/**
+ * zod's strict objects reject keys (own or inherited, enumerable) outside the shape; adds the
+ * object's own share of {@link size} (its braces and keys).
+ */
 function onlyKeys(value: object, known: ReadonlySet<string>): boolean {
-  for (const key in value) if (!known.has(key)) return false;
+  size += 2;
+  for (const key in value) {
+    if (!known.has(key)) return false;
+    size += key.length + 4;
+  }
   return true;
 }
 
+/** The {@link size} of an optional field that is `undefined`: 8 when the key is there at all. */
+function absentSize(value: object, key: string): number {
+  return key in value ? 8 : 0;
+}
+
 function isText(value: unknown, maxLength: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= maxLength && isStorableText(value);
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) return false;
+  size += value.length + 2;
+  return isStorableText(value);
 }
 
 /** The metadata copy `metadataSchema` returns, or `undefined` when any rule might be broken. */
@@ -33,6 +56,7 @@ export function fastMetadata(value: unknown): Metadata | undefined {
   if (!isPlainObject(value)) return undefined;
   const copy: Metadata = {};
   let count = 0;
+  size += 2;
   for (const key of Object.keys(value)) {
     if (++count > METADATA_LIMITS.maxKeys) return undefined;
     if (!METADATA_LIMITS.keyPattern.test(key) || FORBIDDEN_METADATA_KEYS.has(key)) return undefined;
@@ -40,11 +64,14 @@ export function fastMetadata(value: unknown): Metadata | undefined {
     if (typeof entry === 'string') {
       if (entry.length > METADATA_LIMITS.maxStringValueLength || !isStorableText(entry)) return undefined;
       copy[key] = entry;
+      size += key.length + entry.length + 6;
     } else if (typeof entry === 'number') {
       if (!Number.isFinite(entry)) return undefined;
       copy[key] = entry === 0 ? 0 : entry; // JSON has no -0
+      size += key.length + 12;
     } else if (typeof entry === 'boolean') {
       copy[key] = entry;
+      size += key.length + 12;
     } else {
       return undefined;
     }
@@ -62,18 +89,19 @@ function fastParty(value: unknown, maxLength: number): Party | undefined {
   if (name !== undefined) {
     if (!isText(name, maxLength)) return undefined;
     party.name = name;
-  }
+  } else size += absentSize(value, 'name');
   if (metadata !== undefined) {
     const copy = fastMetadata(metadata);
     if (!copy) return undefined;
     party.metadata = copy;
-  }
+  } else size += absentSize(value, 'metadata');
   return party;
 }
 
 /**
- * The normalized event for an input that is plainly valid under `limits`, or `undefined` to
- * let zod decide (and explain).
+ * The normalized event for an input that is plainly valid under `limits` (within
+ * `maxEventBytes` too, as `oversizeReason` counts), or `undefined` to let `oversizeReason` and
+ * zod decide (and explain).
  *
  * @example
  * ```ts
@@ -81,13 +109,17 @@ function fastParty(value: unknown, maxLength: number): Party | undefined {
  * ```
  */
 export function fastNormalizeEvent(input: unknown, limits: EventLimits): NormalizedEvent | undefined {
+  size = 0;
   if (!isPlainObject(input) || !onlyKeys(input, EVENT_KEYS)) return undefined;
   const { action, occurredAt: occurredAtInput, version: versionInput } = input;
   const maxLength = limits.maxFieldLength;
   if (!isText(action, maxLength)) return undefined;
   const occurredAt = toValidDate(occurredAtInput);
   if (typeof occurredAt === 'string') return undefined;
+  // A Date is an object without own keys; an ISO string counts as text.
+  size += typeof occurredAtInput === 'string' ? occurredAtInput.length + 2 : 2;
   let version = 1;
+  size += versionInput === undefined ? absentSize(input, 'version') : 8;
   if (versionInput !== undefined) {
     if (
       typeof versionInput !== 'number' ||
@@ -102,6 +134,7 @@ export function fastNormalizeEvent(input: unknown, limits: EventLimits): Normali
   if (!actor) return undefined;
   const targetsInput = input.targets;
   if (!Array.isArray(targetsInput) || targetsInput.length > limits.maxTargets) return undefined;
+  size += 2;
   const targets: Party[] = [];
   for (let i = 0; i < targetsInput.length; i++) {
     const target = fastParty(targetsInput[i], maxLength);
@@ -116,13 +149,14 @@ export function fastNormalizeEvent(input: unknown, limits: EventLimits): Normali
   if (userAgent !== undefined) {
     if (!isText(userAgent, maxLength)) return undefined;
     context.userAgent = userAgent;
-  }
+  } else size += absentSize(contextInput, 'userAgent');
   const event: NormalizedEvent = { action, occurredAt, version, actor, targets, context };
   const metadataInput = input.metadata;
   if (metadataInput !== undefined) {
     const metadata = fastMetadata(metadataInput);
     if (!metadata) return undefined;
     event.metadata = metadata;
-  }
-  return event;
+  } else size += absentSize(input, 'metadata');
+  // Over the byte limit: `oversizeReason` words the refusal.
+  return size > limits.maxEventBytes ? undefined : event;
 }

@@ -174,14 +174,15 @@ export class EventIntake {
           message: `must be a non-empty string of at most ${MAX_KEY_LENGTH} characters`,
         });
       }
-      const oversize = oversizeReason(event, this.#options.limits.maxEventBytes);
-      if (oversize) {
-        at({ path: '', code: 'too_big', message: oversize });
-        continue;
-      }
-      // Plainly valid events take the fast lane; zod decides (and explains) everything else.
+      // Plainly valid events of acceptable size take the fast lane; everything else is sized,
+      // then zod decides (and explains).
       let normalized = fastNormalizeEvent(event, this.#options.limits);
       if (!normalized) {
+        const oversize = oversizeReason(event, this.#options.limits.maxEventBytes);
+        if (oversize) {
+          at({ path: '', code: 'too_big', message: oversize });
+          continue;
+        }
         const parsed = this.#inputSchema.safeParse(event);
         if (!parsed.success) {
           for (const detail of issueDetails(this.#inputSchema, parsed.error.issues, event)) at(detail);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fastMetadata, fastNormalizeEvent } from '../src/event-fast-path.js';
 import { normalize } from '../src/event-intake.js';
 import { createEventInputSchema } from '../src/event-model.js';
+import { oversizeReason } from '../src/event-size.js';
 import { DEFAULT_EVENT_LIMITS, type EventLimits } from '../src/limits.js';
 import { metadataSchema } from '../src/metadata.js';
 
@@ -212,6 +213,10 @@ function checkAgainstZod(input: unknown, limits: EventLimits): boolean {
     schema = createEventInputSchema(limits);
     schemas.set(limits, schema);
   }
+  expect(
+    oversizeReason(input, limits.maxEventBytes),
+    'fast lane accepted an oversized event',
+  ).toBeUndefined();
   const parsed = schema.safeParse(input);
   expect(parsed.success, `fast lane accepted what zod rejects: ${String(parsed.error)}`).toBe(true);
   if (parsed.success) {
@@ -246,6 +251,22 @@ describe('the event fast lane agrees with zod', () => {
     );
     // The generator's user agents may be empty or malformed; the rest must take the lane.
     expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it('sizes events exactly as oversizeReason does: accepted up to the byte limit, refused past it', () => {
+    let refusedForSize = 0;
+    fc.assert(
+      fc.property(validish, fc.integer({ min: 40, max: 700 }), (input, maxEventBytes) => {
+        const unlimited = fastNormalizeEvent(input, DEFAULT_EVENT_LIMITS);
+        if (unlimited === undefined) return;
+        const fits = oversizeReason(input, maxEventBytes) === undefined;
+        const limited = fastNormalizeEvent(input, { ...DEFAULT_EVENT_LIMITS, maxEventBytes });
+        expect(limited !== undefined, JSON.stringify({ input, maxEventBytes })).toBe(fits);
+        if (!fits) refusedForSize++;
+      }),
+      { numRuns: 2000 },
+    );
+    expect(refusedForSize).toBeGreaterThan(100);
   });
 
   it('leaves inherited, null-prototype, class and getter inputs to the same verdict as zod', () => {
