@@ -1,5 +1,5 @@
 import { AuditKitError } from '@auditkit/core';
-import type { AuditStore } from '@auditkit/core/store';
+import { type AuditStore, transactionQueue } from '@auditkit/core/store';
 import type { ClientSession, Db } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import { insertEventRowsInTransaction } from './mongo-event-insert.js';
@@ -141,18 +141,8 @@ export function acceptSession(handle: unknown, db: Db): ClientSession {
   return handle;
 }
 
-const queues = new WeakMap<ClientSession, Promise<unknown>>();
-
-/** Runs `work` after every call already queued on `session` has settled. */
-function serialized<T>(session: ClientSession, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(session) ?? Promise.resolve();
-  const run = previous.then(work, work);
-  queues.set(
-    session,
-    run.catch(() => undefined),
-  );
-  return run;
-}
+/** One queue per caller transaction: its calls run one after another. */
+const serialized = transactionQueue();
 
 function assertInTransaction(session: ClientSession): void {
   if (session.hasEnded || !session.inTransaction()) {

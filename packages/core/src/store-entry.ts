@@ -43,3 +43,4 @@ export {
   type OptionsSpec,
 } from './options-check.js';
 export type * from './store.js';
+export { transactionQueue } from './transaction-queue.js';

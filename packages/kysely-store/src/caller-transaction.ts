@@ -1,5 +1,5 @@
 import { AuditKitError } from '@auditkit/core';
-import type { AuditStore } from '@auditkit/core/store';
+import { type AuditStore, transactionQueue } from '@auditkit/core/store';
 import type { Kysely } from 'kysely';
 import type { AuditDatabase } from './tables.js';
 
@@ -55,18 +55,8 @@ export type DataMethods = Omit<
   | 'deleteLogStream'
 >;
 
-const queues = new WeakMap<object, Promise<unknown>>();
-
-/** Runs `work` after every call already queued on `connection` has settled. */
-function serialized<T>(connection: object, work: () => Promise<T>): Promise<T> {
-  const previous = queues.get(connection) ?? Promise.resolve();
-  const run = previous.then(work, work);
-  queues.set(
-    connection,
-    run.catch(() => undefined),
-  );
-  return run;
-}
+/** One queue per caller transaction: its calls run one after another. */
+const serialized = transactionQueue();
 
 /**
  * Wraps a store's data methods for the caller's transaction: each call waits for the previous
