@@ -60,8 +60,13 @@ const RUNTIME = path.join(HOME, `node-v${NODE24_VERSION}`);
 const WORKSPACE = path.join(HOME, 'workspace');
 const LOCKFILE = path.join(ROOT, 'scripts', 'node24', 'pnpm-lock.yaml');
 const RESULTS = path.join(ROOT, '.test-results.node24.json');
-// Kept across syncs of the copy: installed dependencies, and FerretDB (a symlink to the repository's binary).
-const KEPT_IN_COPY = new Set(['node_modules', path.join('tools', 'ferretdb', 'bin')]);
+// The Go tools' binaries are the same on either Node: the copy links to the repository's.
+const SHARED_TOOLS = ['ferretdb', 'versitygw'];
+// Kept across syncs of the copy: installed dependencies, and the links to the tools' binaries.
+const KEPT_IN_COPY = new Set([
+  'node_modules',
+  ...SHARED_TOOLS.map((tool) => path.join('tools', tool, 'bin')),
+]);
 
 const log = (message) => process.stderr.write(`[node24] ${message}\n`);
 
@@ -175,11 +180,14 @@ export function syncWorkspace() {
   if (fs.existsSync(LOCKFILE)) fs.copyFileSync(LOCKFILE, path.join(WORKSPACE, 'pnpm-lock.yaml'));
   else fs.rmSync(path.join(WORKSPACE, 'pnpm-lock.yaml'), { force: true });
 
-  // FerretDB is the same binary on either Node: share the repository's (built on first use by either run).
-  const ferretBin = path.join(ROOT, 'tools', 'ferretdb', 'bin');
-  const ferretLink = path.join(WORKSPACE, 'tools', 'ferretdb', 'bin');
-  fs.mkdirSync(ferretBin, { recursive: true });
-  if (!fs.existsSync(ferretLink)) fs.symlinkSync(ferretBin, ferretLink);
+  // FerretDB and versitygw are the same binaries on either Node: share the repository's (built on
+  // first use by either run; a build writes a private name and renames, so two runs can race).
+  for (const tool of SHARED_TOOLS) {
+    const bin = path.join(ROOT, 'tools', tool, 'bin');
+    const link = path.join(WORKSPACE, 'tools', tool, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    if (!fs.existsSync(link)) fs.symlinkSync(bin, link);
+  }
 }
 
 function pnpm(args) {
