@@ -207,6 +207,7 @@ export {
   runExportTakeoverWorker,
   type TakeoverStorage,
 } from './export-takeover.js';
+export { type LogStreamCommitOrderOptions, runLogStreamCommitOrderCases } from './log-stream-commit-order.js';
 export {
   type LogStreamProcessOptions,
   runLogStreamProcessCases,
