@@ -1,6 +1,7 @@
-// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only core,ingest,concurrent,export,verify] [--runs N] [--output docs/benchmarks.md]`
+// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only core,ingest,concurrent,integrity,export,verify,streams] [--runs N] [--output docs/benchmarks.md]`
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { integrityBenchmarks } from './integrity.js';
 import { machineDescription, resultsTable } from './report.js';
 import {
   type Counts,
@@ -21,7 +22,7 @@ const { values } = parseArgs({
     adapters: { type: 'string', default: 'sqlite,sqlite-normal,postgres,mongo' },
     output: { type: 'string' },
     tiny: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'core,ingest,concurrent,export,verify' },
+    only: { type: 'string', default: 'core,ingest,concurrent,integrity,export,verify,streams' },
     runs: { type: 'string' },
   },
 });
@@ -66,6 +67,8 @@ for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
     target = await openTarget(name);
     if (parts.has('ingest')) results.push(...(await ingestBenchmarks(target, counts, log)));
     if (parts.has('concurrent')) results.push(...(await concurrencyBenchmarks(target, counts, log)));
+    if (parts.has('integrity') && !target.ingestOnly)
+      results.push(...(await integrityBenchmarks(target, counts, log)));
     if (parts.has('export') && !target.ingestOnly)
       results.push(...(await exportBenchmarks(target, counts, log)));
     if (parts.has('verify') && !target.ingestOnly)

@@ -11,6 +11,8 @@ const SECRET = 'whsec_bench_secret';
 /** A local webhook receiver that checks each signature and records when each event arrived. */
 async function startReceiver() {
   const arrivals = new Map<string, number>();
+  /** Each accepted request: when it arrived and how many events it carried. */
+  const requests: { at: number; count: number }[] = [];
   let received = 0;
   let refused = 0;
   const server = createServer((request, response) => {
@@ -33,6 +35,7 @@ async function startReceiver() {
       const at = performance.now();
       const { events } = JSON.parse(body.toString('utf8')) as { events: { id: string }[] };
       for (const event of events) if (!arrivals.has(event.id)) arrivals.set(event.id, at);
+      requests.push({ at, count: events.length });
       received += events.length;
       response.writeHead(200).end('{}');
     });
@@ -41,6 +44,7 @@ async function startReceiver() {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     arrivals,
+    requests,
     get received() {
       return received;
     },
@@ -85,14 +89,18 @@ export async function streamBenchmarks(
         Array.from({ length: size }, (_, i) => benchEvent(start + i)),
       );
     }
-    const started = performance.now();
     const backlog = await auditLog.createLogStream({
       organizationId,
       destination: { type: 'webhook', url: receiver.url, secret: SECRET },
       startAt: 'beginning',
     });
     await until(() => receiver.arrivals.size >= counts.streamEvents, 600_000);
-    const throughput = counts.streamEvents / ((performance.now() - started) / 1000);
+    // Timed from the first request's arrival to the last's: a new stream is found by the next
+    // scan for streams (every quarter lease, 0.5–5 s), which is not delivery throughput.
+    const [firstRequest] = receiver.requests;
+    const lastAt = receiver.requests.at(-1)?.at ?? 0;
+    if (!firstRequest || lastAt <= firstRequest.at) throw new Error('the backlog arrived in one request');
+    const throughput = (counts.streamEvents - firstRequest.count) / ((lastAt - firstRequest.at) / 1000);
     await auditLog.deleteLogStream(backlog.id);
 
     log(`${target.name}: log stream lag while writing for ${counts.lagSeconds} s`);
@@ -101,6 +109,9 @@ export async function streamBenchmarks(
       organizationId: lagOrganization,
       destination: { type: 'webhook', url: receiver.url, secret: SECRET },
     });
+    // Lag is measured once the stream is being delivered (its discovery by the scan is not lag).
+    const [warmUp] = await auditLog.createEvents(lagOrganization, [benchEvent(999_999)]);
+    await until(() => warmUp !== undefined && receiver.arrivals.has(warmUp.id), 60_000);
     const committed = new Map<string, number>();
     const stopAt = performance.now() + counts.lagSeconds * 1000;
     let n = 0;
@@ -122,7 +133,7 @@ export async function streamBenchmarks(
     return [
       {
         adapter: target.name,
-        measure: `log stream delivery of a ${counts.streamEvents.toLocaleString('en-US')}-event backlog to a local webhook (batches of 500, signed)`,
+        measure: `log stream delivery of a ${counts.streamEvents.toLocaleString('en-US')}-event backlog to a local webhook (batches of 500, signed; first to last request)`,
         unit: 'events/s',
         auditKit: summarize([throughput]),
       },

@@ -39,6 +39,15 @@ export interface BenchTarget {
   freshAuditLog(
     options?: Omit<CreateAuditLogOptions, 'store'>,
   ): Promise<{ auditLog: AuditLog; location: string }>;
+  /**
+   * Integrity off: an audit log on a fresh database whose store writes as before the
+   * commit-ordered sequence (see `unsequenced()`), on the schema as it was before
+   * 0004_event_sequence (its unique (organization, position) index and NOT NULLs dropped).
+   * Stores without such a switch (MongoDB) leave it out.
+   */
+  freshUnsequencedAuditLog?(
+    options?: Omit<CreateAuditLogOptions, 'store'>,
+  ): Promise<{ auditLog: AuditLog; location: string }>;
   /** The hand-written baseline on a fresh, empty table with the minimal indexes. */
   freshRawDriver(): Promise<RawDriver>;
   /** Export implementations to compare (`auditkit` plus baselines). */
@@ -54,6 +63,21 @@ export interface BenchTarget {
   /** Runs once the export data is loaded, before any export is measured. */
   afterExportLoad?(location: string): Promise<void>;
   dispose(): Promise<void>;
+}
+
+const UNSEQUENCED = Symbol.for('@auditkit/kysely-store: unsequenced writes, benchmarks only');
+
+/**
+ * Switches a kysely store's own writes to the write path as it was before the sequence (no head
+ * lock, no chain links, no positions, one row without a transaction): the integrity-off side of
+ * the integrity rows. The switch is internal to `@auditkit/kysely-store` and for this benchmark
+ * only (packages/kysely-store/src/unsequenced-writes.ts).
+ */
+export function unsequenced<T extends object>(store: T): T {
+  const off = (store as Record<symbol, unknown>)[UNSEQUENCED];
+  if (typeof off !== 'function') throw new Error('this store has no unsequenced switch');
+  off();
+  return store;
 }
 
 export function toRawRow(organizationId: string, event: CreateAuditLogEventInput, key: string): RawRow {

@@ -4,7 +4,14 @@ import { postgresStore } from '@auditkit/adapter-postgres';
 import { createAuditLog } from '@auditkit/core';
 import pg from 'pg';
 import { csvCell, RAW_CSV_HEADER } from '../raw-csv.js';
-import { type BenchTarget, RAW_COLUMNS, type RawDriver, type RawRow, rawValues } from '../target.js';
+import {
+  type BenchTarget,
+  RAW_COLUMNS,
+  type RawDriver,
+  type RawRow,
+  rawValues,
+  unsequenced,
+} from '../target.js';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // Another name (BENCH_PG_DATABASE) keeps runs of several checkouts on one server apart.
@@ -51,6 +58,17 @@ export async function postgresTarget(): Promise<BenchTarget> {
         auditLog: await createAuditLog({ ...options, store: postgresStore({ url, schema }) }),
         location: schema,
       };
+    },
+    async freshUnsequencedAuditLog(options = {}) {
+      const schema = `bench_${schemas++}`;
+      const store = unsequenced(postgresStore({ url, schema }));
+      const auditLog = await createAuditLog({ ...options, store });
+      // The schema before 0004_event_sequence: no (organization, position) index to maintain,
+      // and the sequence columns nullable again.
+      await pool.query(`alter table ${schema}.auditkit_events alter column position drop not null,
+        alter column hash drop not null, alter column previous_hash drop not null;
+        drop index ${schema}.auditkit_events_sequence`);
+      return { auditLog, location: schema };
     },
     async freshRawDriver(): Promise<RawDriver> {
       const table = `raw_${schemas++}.events`;

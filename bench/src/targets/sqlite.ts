@@ -5,7 +5,14 @@ import { type SqliteSynchronous, sqliteStore } from '@auditkit/adapter-sqlite';
 import { createAuditLog } from '@auditkit/core';
 import Database from 'better-sqlite3';
 import { csvCell, RAW_CSV_HEADER } from '../raw-csv.js';
-import { type BenchTarget, RAW_COLUMNS, type RawDriver, type RawRow, rawValues } from '../target.js';
+import {
+  type BenchTarget,
+  RAW_COLUMNS,
+  type RawDriver,
+  type RawRow,
+  rawValues,
+  unsequenced,
+} from '../target.js';
 
 const values = (row: RawRow) => rawValues(row, (date) => date.getTime());
 
@@ -27,6 +34,17 @@ export function sqliteTarget(synchronous: SqliteSynchronous = 'full'): BenchTarg
       const location = join(directory, `auditkit-${files++}.db`);
       const store = sqliteStore({ filename: location, synchronous });
       return { auditLog: await createAuditLog({ ...options, store }), location };
+    },
+    async freshUnsequencedAuditLog(options = {}) {
+      const location = join(directory, `auditkit-${files++}.db`);
+      const store = unsequenced(sqliteStore({ filename: location, synchronous }));
+      const auditLog = await createAuditLog({ ...options, store });
+      // The schema before 0004_event_sequence: no (organization, position) index to maintain
+      // (SQLite added the sequence columns nullable).
+      const db = new Database(location);
+      db.exec('drop index auditkit_events_sequence');
+      db.close();
+      return { auditLog, location };
     },
     async freshRawDriver(): Promise<RawDriver> {
       const db = new Database(join(directory, `raw-${files++}.db`));

@@ -25,6 +25,7 @@ import { sqlLogStreams } from './log-streams.js';
 import { ConflictRollback, ownTransactionWriter, type RowWriter, savepointWriter } from './row-writers.js';
 import { linkRows, lockSequenceHead, writeSequenceHeads } from './sequence-heads.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
+import { type SequencingSwitch, UNSEQUENCED_FOR_BENCHMARKS } from './unsequenced-writes.js';
 
 /** What an SQL adapter hands to {@link kyselyStore}. */
 export interface KyselyStoreConfig<TransactionHandle = unknown> {
@@ -76,8 +77,9 @@ export function kyselyStore<TransactionHandle = unknown>(
   // connections, also for a store bound to the caller's transaction: a grant must be visible to
   // other processes at once, not when the caller commits.
   const leases = { ...sqlLeases(db, traits), ...sqlLogStreams(db, traits) };
+  const sequencing: SequencingSwitch = { on: true };
   const store: AuditStore<TransactionHandle> = {
-    ...storeOn(db, traits, ownTransactionWriter(db)),
+    ...storeOn(db, traits, ownTransactionWriter(db), sequencing),
     ...leases,
     name: config.name,
     capabilities: { ...config.capabilities, transactions: bindTransaction !== undefined },
@@ -88,7 +90,7 @@ export function kyselyStore<TransactionHandle = unknown>(
     store.withTransaction = (handle) => {
       const caller = bindTransaction(handle);
       return {
-        ...onCallerTransaction(caller, storeOn(caller.db, traits, savepointWriter(caller))),
+        ...onCallerTransaction(caller, storeOn(caller.db, traits, savepointWriter(caller), sequencing)),
         ...leases,
         name: config.name,
         // Reads inside the caller's transaction page through findEvents: no COPY cells here.
@@ -98,11 +100,22 @@ export function kyselyStore<TransactionHandle = unknown>(
       };
     };
   }
+  // Not enumerable and keyed by a symbol: no spread, option or type carries it (see its doc).
+  Object.defineProperty(store, UNSEQUENCED_FOR_BENCHMARKS, {
+    value: () => {
+      sequencing.on = false;
+    },
+  });
   return store;
 }
 
 /** The data methods of the store on one executor: AuditKit's own pool, or the caller's transaction. */
-function storeOn(db: Kysely<AuditDatabase>, traits: SqlDialectTraits, writer: RowWriter): DataMethods {
+function storeOn(
+  db: Kysely<AuditDatabase>,
+  traits: SqlDialectTraits,
+  writer: RowWriter,
+  sequencing: SequencingSwitch,
+): DataMethods {
   const insertColumns = eventColumnsInserter();
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
   const toSchema = (row: Selectable<SchemasTable>): AuditLogSchema => ({
@@ -150,7 +163,12 @@ function storeOn(db: Kysely<AuditDatabase>, traits: SqlDialectTraits, writer: Ro
   });
 
   return {
-    insertEvents: (rows, decide, chain) => writer((executor) => writeRows(executor, rows, decide, chain)),
+    insertEvents: (rows, decide, chain) =>
+      sequencing.on
+        ? writer((executor) => writeRows(executor, rows, decide, chain))
+        : writer((executor) => writeUnsequencedRows(executor, rows, decide), {
+            withoutTransaction: rows.length === 1,
+          }),
 
     readSequencedEvents: async ({ organizationId, afterPosition, limit }): Promise<SequencedEvent[]> => {
       const rows = await db
@@ -480,6 +498,38 @@ function storeOn(db: Kysely<AuditDatabase>, traits: SqlDialectTraits, writer: Ro
       }
     }
     await writeSequenceHeads(executor, fresh, links);
+    return outcome;
+  }
+
+  /**
+   * The write path as it was before the sequence, for the benchmark's integrity-off side only
+   * (unsequenced-writes.ts): the rows and core's decision, without heads, links or positions.
+   */
+  async function writeUnsequencedRows(
+    executor: Kysely<AuditDatabase>,
+    rows: readonly EventRow[],
+    decide: IdempotencyDecision,
+  ): Promise<InsertEventsResult> {
+    const inserted = new Set<string>();
+    for (const part of chunk([...rows].sort(byKey), traits.maxRowsPerInsert)) {
+      const ids = await insertColumns(
+        executor,
+        part.map((row) => eventToColumns(row, traits)),
+      );
+      for (const id of ids) inserted.add(id);
+    }
+    const existing = await findByKeys(
+      executor,
+      rows.filter((row) => !inserted.has(row.id)),
+    );
+    const facts = rows.map((row): EventWriteFact => {
+      if (inserted.has(row.id)) return { inserted: true };
+      const stored = existing.get(`${row.organizationId}\u0000${row.idempotencyKey}`);
+      if (!stored) throw new Error(`event with key "${row.idempotencyKey}" was neither inserted nor found`);
+      return { inserted: false, stored: { fingerprint: stored.fingerprint, event: toEvent(stored) } };
+    });
+    const outcome = decide(facts);
+    if (outcome.status === 'conflict') throw new ConflictRollback(outcome);
     return outcome;
   }
 

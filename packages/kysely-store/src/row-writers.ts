@@ -15,6 +15,7 @@ import type { AuditDatabase } from './tables.js';
  */
 export type RowWriter = (
   write: (executor: Kysely<AuditDatabase>) => Promise<InsertEventsResult>,
+  options?: { withoutTransaction?: boolean },
 ) => Promise<InsertEventsResult>;
 
 /**
@@ -42,10 +43,12 @@ export class ConflictRollback extends Error {
  * ```
  */
 export function ownTransactionWriter(db: Kysely<AuditDatabase>): RowWriter {
-  return async (write) => {
+  return async (write, options) => {
     try {
       // Even one row needs a transaction: the organization's sequence head is locked, the row
-      // inserted and the head advanced as one unit (positions in commit order, no gaps).
+      // inserted and the head advanced as one unit (positions in commit order, no gaps). Only
+      // the benchmark's unsequenced writes (unsequenced-writes.ts) write one row without one.
+      if (options?.withoutTransaction) return await write(db);
       return await db.transaction().execute(write);
     } catch (error) {
       if (error instanceof ConflictRollback) return error.outcome;
