@@ -121,7 +121,7 @@ export async function integrityBenchmarks(
     );
 
     // Concurrent single createEvent calls (group commit on, as by default), four organizations.
-    const singles = Math.max(counts.concurrentEvents, Math.min(1000, counts.batchEvents));
+    const singles = counts.integritySingles;
     const events = Array.from({ length: singles }, (_, i) => benchEvent(20_000_000 + i));
     for (const callers of [8, 64]) {
       log(`${target.name}: integrity on vs off, ${singles} createEvent calls from ${callers} callers`);
@@ -146,7 +146,7 @@ export async function integrityBenchmarks(
     // The per-organization lock: 8 writers, each its own createEvents calls of 10 events (no
     // group commit: one transaction per call), all into one organization or one each.
     const writers = 8;
-    const lockEvents = Math.max(1000, Math.min(counts.batchEvents / 5, 10_000));
+    const lockEvents = counts.integrityLockEvents;
     const calls = Math.ceil(lockEvents / 10);
     const lockFigures: Record<string, Record<Side, Figure>> = {};
     for (const spread of [1, writers]) {

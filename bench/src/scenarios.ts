@@ -11,6 +11,9 @@ export interface Counts {
   singleEvents: number;
   /** Events sent as single createEvent calls at each level of concurrency. */
   concurrentEvents: number;
+  /** Single createEvent calls per integrity on/off row, and events per row of the lock rows. */
+  integritySingles: number;
+  integrityLockEvents: number;
   exportSmall: number;
   exportLarge: number;
   runs: number;

@@ -27,4 +27,19 @@ it('runs the benchmark end to end on SQLite (both synchronous settings) with tin
       new RegExp(`\\| sqlite \\| concurrent createEvent, ${callers}, 100 events \\| [\\d,.]+ events/s`),
     );
   expect(result.stdout).toMatch(/\| sqlite \| lone createEvent latency p50, group commit on vs off \|/);
+  // Integrity on vs off (kysely-store's benchmark-only unsequenced switch), commit → sealed.
+  expect(result.stdout).toMatch(
+    /\| sqlite \| integrity on vs off: batched ingest, 2,000 events \(1,000\/batch\) \| [\d,.]+ events\/s .*\(integrity off: unsequenced writes, schema before 0004\)/,
+  );
+  expect(result.stdout).toMatch(
+    /\| sqlite \| per-organization lock: 8 writers into one organization vs one each, integrity on \|/,
+  );
+  expect(result.stdout).toMatch(
+    /\| sqlite \| commit → sealed, p99 \| .* 50 of 50 sealed at the first read after commit \|/,
+  );
+  // Log stream delivery to a local signed webhook.
+  expect(result.stdout).toMatch(
+    /\| sqlite \| log stream delivery of a 2,000-event backlog .*\| [\d,.]+ events\/s/,
+  );
+  expect(result.stdout).toMatch(/\| sqlite \| log stream lag commit → receipt, p99 \| [\d,.]+ ms/);
 }, 300_000);
