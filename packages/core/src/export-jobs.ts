@@ -117,7 +117,9 @@ export interface ExportSettings {
   expiresAfterMs: number;
   /**
    * How often expired files are looked for, in ms; each look deletes at most 100, and only one
-   * instance at a time looks (a lease). Default 60000.
+   * instance at a time looks (a lease). The same look removes what producers that died left
+   * unfinished in the storage (`.partial` files, incomplete multipart uploads), at most 100 per
+   * look. Default 60000.
    */
   expirySweepMs: number;
 }
@@ -174,6 +176,17 @@ function takeoverKey(record: { id: string; format: string }, token: number): str
   return `${record.id}.${token}.${record.format}`;
 }
 
+/**
+ * The export and attempt a storage key belongs to: `<id>.<format>` (the first attempt, whose
+ * token the record does not keep apart from later ones) or `<id>.<token>.<format>` (a takeover).
+ * `undefined` for keys of anything else (a log stream's objects in a shared storage).
+ */
+function attemptOfKey(key: string): { id: string; token?: number } | undefined {
+  const match = /^(audit_log_export_[A-Za-z0-9_]+)\.(?:([0-9]{1,15})\.)?(?:csv|ndjson)$/.exec(key);
+  if (!match?.[1]) return undefined;
+  return match[2] === undefined ? { id: match[1] } : { id: match[1], token: Number(match[2]) };
+}
+
 /** The object key of a finished export: its attempt's, or the one key of records from before. */
 function objectKeyOf(record: ExportRecord): string {
   return record.objectKey ?? exportObjectKey(record);
@@ -200,6 +213,8 @@ export class ExportJobs {
   /** When this instance last tried to take an export over, by id (polls try at most this often). */
   readonly #lastTry = new Map<string, number>();
   #takeovers = 0;
+  /** Where this instance's next sweep of unfinished writes starts (the storage's `next`). */
+  #unfinishedAfter: string | undefined;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
 
@@ -397,7 +412,8 @@ export class ExportJobs {
 
   /**
    * Deletes the files of ready exports whose `expiresAt` has passed (at most 100 per call) and
-   * marks those exports `expired`; returns how many. Runs in the background every
+   * marks those exports `expired`; returns how many. Then removes a page of what dead production
+   * attempts left unfinished in the storage (see `#sweepUnfinished`). Runs in the background every
    * `exports.expirySweepMs`; only one instance at a time sweeps (a lease), and every step is safe
    * to repeat: deleting a file that is gone succeeds, and the record changes only from `ready`.
    */
@@ -424,10 +440,45 @@ export class ExportJobs {
           swept += 1;
         }
       }
+      await this.#sweepUnfinished();
       return swept;
     } finally {
       await this.#store.releaseLease(SWEEP_LEASE, this.#holder).catch(() => undefined);
     }
+  }
+
+  /**
+   * Removes what production attempts that died left unfinished in the storage (a `.partial`
+   * file, an incomplete multipart upload): the takeover removes its predecessor's at once, and
+   * this catches the rest (a removal that failed, a producer killed while its export was being
+   * finished by another). Bounded: one page of at most 100 per sweep, resuming where the last
+   * sweep of this instance ended. Only abandoned writes go: those of an export that is no longer
+   * pending (every attempt is over or fenced out), or of a takeover attempt whose lease token the
+   * record no longer names. A write of an export this database does not know is left alone —
+   * another deployment may share the storage.
+   */
+  async #sweepUnfinished(): Promise<void> {
+    const storage = this.#storage;
+    const { listUnfinished, deleteUnfinished } = storage;
+    if (!listUnfinished || !deleteUnfinished) return;
+    const page = await listUnfinished.call(storage, {
+      limit: SWEEP_BATCH,
+      ...(this.#unfinishedAfter === undefined ? {} : { after: this.#unfinishedAfter }),
+    });
+    const records = new Map<string, ExportRecord | undefined>();
+    for (const write of page.writes) {
+      const attempt = attemptOfKey(write.key);
+      if (attempt === undefined) continue;
+      if (!records.has(attempt.id)) records.set(attempt.id, await this.#store.getExport(attempt.id));
+      const record = records.get(attempt.id);
+      if (record === undefined) continue;
+      const abandoned =
+        record.state !== 'pending' || (attempt.token !== undefined && attempt.token !== record.leaseToken);
+      if (abandoned) await deleteUnfinished.call(storage, write);
+    }
+    // Moved on only once the page is done (a failure retries it); the end of the listing starts
+    // the next sweep over from the beginning.
+    this.#unfinishedAfter = page.next;
   }
 
   #track(job: Promise<void>): void {

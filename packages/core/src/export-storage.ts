@@ -60,6 +60,18 @@ export interface ExportStorage {
    */
   delete(key: string): Promise<void>;
   /**
+   * What interrupted writes left (partial files, unfinished multipart uploads), in a stable order,
+   * at most `limit` per call, continuing after `after` (the `next` of the previous page). For
+   * cleaning up after writers that died: core decides which are abandoned and removes those with
+   * {@link ExportStorage.deleteUnfinished}. Storages without it leave that to their operator.
+   */
+  listUnfinished?(options: ListUnfinishedOptions): Promise<UnfinishedWritePage>;
+  /**
+   * Removes one unfinished write, never the finished object under its key; a writer still at it
+   * then fails. Resolves as well when it is already gone.
+   */
+  deleteUnfinished?(write: UnfinishedWrite): Promise<void>;
+  /**
    * A URL that serves the object to a plain HTTP GET, without credentials, until it expires
    * (S3: a presigned GET). Absent on storages without such links; their files are streamed.
    */
@@ -108,6 +120,51 @@ export interface ExportObject {
 export interface ExportObjectStream {
   body: Readable;
   size: number;
+}
+
+/**
+ * What an interrupted write left in a storage, as {@link ExportStorage.listUnfinished} reports it.
+ *
+ * @example
+ * ```ts
+ * const write: UnfinishedWrite = { key: 'audit_log_export_01J….csv', id: 'Vx2p…' }; // S3: the upload id
+ * ```
+ */
+export interface UnfinishedWrite {
+  /** The key the write was storing. */
+  key: string;
+  /** Which write of that key: the partial file's name, the multipart upload's id. */
+  id: string;
+}
+
+/**
+ * Options of {@link ExportStorage.listUnfinished}.
+ *
+ * @example
+ * ```ts
+ * const page = await storage.listUnfinished?.({ limit: 100 });
+ * const more = page?.next && (await storage.listUnfinished?.({ limit: 100, after: page.next }));
+ * ```
+ */
+export interface ListUnfinishedOptions {
+  /** At most this many writes. */
+  limit: number;
+  /** Where the previous page ended (its `next`); default the beginning. */
+  after?: string;
+}
+
+/**
+ * One page of {@link ExportStorage.listUnfinished}.
+ *
+ * @example
+ * ```ts
+ * const { writes, next } = await storage.listUnfinished({ limit: 100 });
+ * ```
+ */
+export interface UnfinishedWritePage {
+  writes: UnfinishedWrite[];
+  /** Set when there may be more: pass it as `after`. */
+  next?: string;
 }
 
 /**
@@ -288,12 +345,42 @@ export function filesystemExportStorage(options: FilesystemExportStorageOptions 
         if (isMissing(error)) return;
         throw error;
       }
-      const leftover = new RegExp(`^${key.replace(/[.]/g, '\\.')}\\.[0-9a-f-]{36}\\.partial$`);
       for (const name of names) {
-        if (leftover.test(name)) await rm(join(directory, name), { force: true });
+        if (partialKeyOf(name) === key) await rm(join(directory, name), { force: true });
       }
     },
+    async listUnfinished({ limit, after }) {
+      let names: string[];
+      try {
+        names = await readdir(directory);
+      } catch (error) {
+        if (isMissing(error)) return { writes: [] };
+        throw error;
+      }
+      // Sorted, so that `after` (a file name) resumes where the previous page ended.
+      const partial = names
+        .filter((name) => partialKeyOf(name) !== undefined && (after === undefined || name > after))
+        .sort();
+      const writes = partial.slice(0, limit).map((name) => ({ key: partialKeyOf(name) as string, id: name }));
+      const last = writes.at(-1);
+      return partial.length > limit && last ? { writes, next: last.id } : { writes };
+    },
+    async deleteUnfinished({ key, id }) {
+      pathOf(key);
+      // Only a partial file of that key: never the finished file, nothing outside the directory.
+      if (partialKeyOf(id) !== key) throw new Error(`not a partial file of ${key}: ${JSON.stringify(id)}`);
+      await rm(join(directory, id), { force: true });
+    },
   };
+}
+
+/** `<key>.<uuid>.partial`: a write in progress, or what a writer that died left. */
+const PARTIAL = /^(.+)\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.partial$/;
+
+/** The key a partial file's name belongs to, or `undefined` for any other name. */
+function partialKeyOf(name: string): string | undefined {
+  const key = PARTIAL.exec(name)?.[1];
+  return key !== undefined && SAFE_KEY.test(key) && !key.includes('..') ? key : undefined;
 }
 
 function isMissing(error: unknown): boolean {
@@ -305,12 +392,14 @@ const OPERATIONS = {
   stat: 'look up an export file',
   delete: 'delete an export file',
   signedUrl: 'sign an export file URL',
+  listUnfinished: 'list unfinished export file writes',
+  deleteUnfinished: 'delete an unfinished export file write',
 } as const;
 
 /**
- * Whatever a storage's `read`, `stat`, `delete` or `signedUrl` throws reaches the caller as an
- * `AuditKitError` `storage_error` (the original as `cause`, the storage's name in the message),
- * like store failures. `write` is left as it is: its failure becomes the export's `error`.
+ * Whatever a storage's `read`, `stat`, `delete`, `signedUrl`, `listUnfinished` or
+ * `deleteUnfinished` throws reaches the caller as an `AuditKitError` `storage_error` (the
+ * original as `cause`, the storage's name in the message), like store failures. `write` is left as it is: its failure becomes the export's `error`.
  * `createAuditLog` guards its export storage with it.
  *
  * @example
@@ -348,6 +437,10 @@ export function guardExportStorage(storage: ExportStorage): ExportStorage {
     guarded.prepare = () => prepare.call(storage);
   }
   if (storage.signedUrl) guarded.signedUrl = guard('signedUrl', storage.signedUrl);
+  if (storage.listUnfinished) guarded.listUnfinished = guard('listUnfinished', storage.listUnfinished);
+  if (storage.deleteUnfinished) {
+    guarded.deleteUnfinished = guard('deleteUnfinished', storage.deleteUnfinished);
+  }
   if (storage.localPath) {
     const localPath = storage.localPath;
     guarded.localPath = (key) => localPath.call(storage, key);

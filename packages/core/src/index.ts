@@ -45,7 +45,10 @@ export {
   type FilesystemExportStorageOptions,
   filesystemExportStorage,
   guardExportStorage,
+  type ListUnfinishedOptions,
   type SignedUrlOptions,
+  type UnfinishedWrite,
+  type UnfinishedWritePage,
 } from './export-storage.js';
 export type { GroupCommitOptions } from './group-commit.js';
 export { type ChainHashInput, chainHash, GENESIS_HASH } from './integrity/chain-hash.js';

@@ -240,6 +240,36 @@ export function s3ExportStorage(options: S3ExportStorageOptions): ExportStorage 
           });
       }
     },
+    async listUnfinished({ limit, after }) {
+      // `after` is the last key of the previous page. Only the key marker: an upload id marker
+      // must name an upload that still exists on some services (versitygw), and the sweep has
+      // just aborted it. Further uploads of that same key wait for the next round.
+      const out = await client.send(
+        new ListMultipartUploadsCommand({
+          Bucket: bucket,
+          Prefix: prefix,
+          MaxUploads: limit,
+          ...(after === undefined ? {} : { KeyMarker: `${prefix}${after}` }),
+        }),
+      );
+      const writes = [];
+      for (const upload of out.Uploads ?? []) {
+        const key = upload.Key?.slice(prefix.length);
+        // Only keys AuditKit could have made: other uploads under the prefix are not its own.
+        if (key === undefined || upload.UploadId === undefined || !isExportKey(key)) continue;
+        writes.push({ key, id: upload.UploadId });
+      }
+      const last = out.Uploads?.at(-1)?.Key;
+      const next = out.IsTruncated && last !== undefined ? last.slice(prefix.length) : undefined;
+      return next === undefined ? { writes } : { writes, next };
+    },
+    async deleteUnfinished({ key, id }) {
+      await client
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: keyOf(key), UploadId: id }))
+        .catch((error: unknown) => {
+          if (!(error instanceof Error && error.name === 'NoSuchUpload')) throw error;
+        });
+    },
     signedUrl(key, { expiresInSeconds, filename, contentType }) {
       if (
         !(
@@ -270,6 +300,16 @@ async function* countBytes(
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     add(bytes.byteLength);
     yield bytes;
+  }
+}
+
+/** A key {@link assertExportObjectKey} accepts. */
+function isExportKey(key: string): boolean {
+  try {
+    assertExportObjectKey(key);
+    return true;
+  } catch {
+    return false;
   }
 }
 

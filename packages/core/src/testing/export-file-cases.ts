@@ -4,6 +4,7 @@ import type { AuditLog, CreateAuditLogOptions } from '../audit-log.js';
 import { CSV_COLUMNS } from '../export-format.js';
 import type { ExportFile } from '../export-jobs.js';
 import type { ExportStorage } from '../export-storage.js';
+import type { AuditStore } from '../store.js';
 import type { ConformanceContext } from './context.js';
 import { declareSchemas, manyEvents, ORG_A, ORG_B } from './fixtures.js';
 
@@ -80,6 +81,14 @@ export function exportFileCases(
     written = [];
     storage = recordingKeys(await storageCase.make(), written);
     return context.open({ ...options, exportStorage: storage });
+  };
+  const openWrapped = async (
+    wrap: (store: AuditStore) => AuditStore,
+    options: Omit<CreateAuditLogOptions, 'store' | 'exportStorage'> = {},
+  ) => {
+    written = [];
+    storage = recordingKeys(await storageCase.make(), written);
+    return context.openWrapped(wrap, { ...options, exportStorage: storage });
   };
   const currentStorage = () => {
     if (!storage) throw new Error('open() first');
@@ -236,6 +245,107 @@ export function exportFileCases(
       await expect(log.openExport('audit_log_export_missing')).rejects.toMatchObject({ code: 'not_found' });
     });
 
+    it("sweeps away what dead production attempts left unfinished, never a live attempt's write or an unknown export's", async () => {
+      // The sweep runs under a lease: refused (as if another instance swept) until all is set up.
+      let sweeps = false;
+      const log = await openWrapped(
+        (store) => gateLease(store, 'auditkit:export-expiry-sweep', () => sweeps),
+        { exports: { expirySweepMs: 100 } },
+      );
+      await declareSchemas(log);
+      await log.createEvents(ORG_A, manyEvents(3));
+      const ready = await log.waitForExport((await log.createExport({ organizationId: ORG_A, ...RANGE })).id);
+      const readyKey = keyOf(ready);
+      const readyText = await downloadExport(log, ready.id);
+      const storage = currentStorage();
+      const unfinished = async () => {
+        if (!storage.listUnfinished) throw new Error('the storage lists no unfinished writes');
+        return (await storage.listUnfinished({ limit: 100 })).writes.map((write) => write.key).sort();
+      };
+      const store = context.lastStore();
+      // A pending export whose producer is alive (holds its lease) and writes under its token.
+      const pendingId = 'audit_log_export_sweep_pending';
+      const alive = await store.acquireLease({
+        name: `auditkit:export:${pendingId}`,
+        holder: 'alive',
+        ttlMs: 60_000,
+      });
+      const token = alive?.token ?? 1;
+      const now = new Date();
+      await store.insertExport({
+        id: pendingId,
+        state: 'pending',
+        organizationId: ORG_A,
+        format: 'csv',
+        filters: JSON.stringify({ organizationId: ORG_A, ...RANGE }),
+        createdAt: now,
+        updatedAt: now,
+        leaseToken: token,
+      });
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const chunk = 'w'.repeat(1024 * 1024);
+      const heldWrite = (key: string) =>
+        storage
+          .write(
+            key,
+            (async function* () {
+              // Past one 5 MiB part: a multipart upload (or a partial file) exists while it waits.
+              for (let i = 0; i < 6; i++) yield chunk;
+              await held;
+              yield chunk;
+            })(),
+            { contentType: 'text/csv' },
+          )
+          .then(
+            () => 'completed',
+            () => 'failed',
+          );
+      const live = `${pendingId}.${token}.csv`;
+      const fenced = `${pendingId}.${token - 1}.csv`;
+      const writes = {
+        // Dead: attempts at an export that is ready (one under the finished file's own key).
+        [readyKey]: heldWrite(readyKey),
+        [`${ready.id}.9.csv`]: heldWrite(`${ready.id}.9.csv`),
+        // Dead: a takeover attempt whose token the pending record no longer names.
+        [fenced]: heldWrite(fenced),
+        // Alive: the attempt holding the record's token.
+        [live]: heldWrite(live),
+        // Not this database's export: another deployment may share the storage.
+        'audit_log_export_elsewhere.csv': heldWrite('audit_log_export_elsewhere.csv'),
+      };
+      const all = Object.keys(writes).sort();
+      const kept = [live, 'audit_log_export_elsewhere.csv'].sort();
+      const waitFor = async (expected: string[], what: string) => {
+        const deadline = Date.now() + 30_000;
+        while (JSON.stringify(await unfinished()) !== JSON.stringify(expected)) {
+          if (Date.now() > deadline) throw new Error(`${what}: ${JSON.stringify(await unfinished())}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      await waitFor(all, 'the writes left no trace while under way');
+      // Never served meanwhile: the ready export's download is its finished file.
+      expect(await downloadExport(log, ready.id)).toBe(readyText);
+      sweeps = true;
+      await waitFor(kept, 'the dead writes were never swept');
+      // More sweeps leave the live write and the unknown one alone.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await unfinished()).toEqual(kept);
+      release();
+      expect(await writes[readyKey]).toBe('failed');
+      expect(await writes[`${ready.id}.9.csv`]).toBe('failed');
+      expect(await writes[fenced]).toBe('failed');
+      expect(await writes[live]).toBe('completed');
+      expect(await writes['audit_log_export_elsewhere.csv']).toBe('completed');
+      // The finished file was never touched, and is what a download serves.
+      expect(await downloadExport(log, ready.id)).toBe(readyText);
+      expect(await storage.stat(`${ready.id}.9.csv`)).toBeUndefined();
+      expect(await unfinished()).toEqual([]);
+      await store.releaseLease(`auditkit:export:${pendingId}`, 'alive');
+    });
+
     // Only a store that can be opened twice (persistent, or a shared connection) has a second user.
     if (canReopen) {
       it('lets another audit log on the same database and storage open an export it did not produce', async () => {
@@ -251,6 +361,21 @@ export function exportFileCases(
         expect(parseCsv(await downloadExport(other, ready.id))).toHaveLength(12);
       });
     }
+  });
+}
+
+/** The store, refusing the lease `name` (as if someone else held it) while `open()` says no. */
+function gateLease(store: AuditStore, name: string, open: () => boolean): AuditStore {
+  return new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (property === 'acquireLease') {
+        return async (...args: Parameters<AuditStore['acquireLease']>) =>
+          args[0].name === name && !open() ? undefined : target.acquireLease(...args);
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
   });
 }
 

@@ -142,6 +142,81 @@ export function runExportStorageConformance(options: ExportStorageConformanceOpt
       expect(await options.listLeftovers()).toEqual([]);
     });
 
+    it('lists unfinished writes page by page, never serves one, and deletes one without touching the finished object of its key', async () => {
+      const storage = await options.makeStorage();
+      const { listUnfinished, deleteUnfinished } = storage;
+      if (!listUnfinished || !deleteUnfinished) throw new Error('the storage lists no unfinished writes');
+      const list = (after?: string) =>
+        listUnfinished.call(storage, { limit: 1, ...(after === undefined ? {} : { after }) });
+      const finished = Buffer.from('finished\r\n');
+      await storage.write('audit_log_export_u.csv', chunksOf([finished]), { contentType: CONTENT_TYPE });
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const chunk = 'z'.repeat(1024 * 1024);
+      const heldWrite = (key: string) =>
+        storage
+          .write(
+            key,
+            (async function* () {
+              // Past one 5 MiB part: a multipart upload (or a partial file) exists while the body waits.
+              for (let i = 0; i < 6; i++) yield chunk;
+              await held;
+              yield chunk;
+            })(),
+            { contentType: CONTENT_TYPE },
+          )
+          .then(
+            () => 'completed',
+            () => 'failed',
+          );
+      // A second write of a finished key (a writer that died, say), and a write of a new key.
+      const rewriting = heldWrite('audit_log_export_u.csv');
+      const writing = heldWrite('audit_log_export_v.csv');
+      const deadline = Date.now() + 30_000;
+      while ((await listUnfinished.call(storage, { limit: 10 })).writes.length < 2) {
+        if (Date.now() > deadline) throw new Error('the writes left no trace while under way');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const first = await list();
+      expect(first.writes).toHaveLength(1);
+      expect(first.next).toBeDefined();
+      const second = await list(first.next);
+      expect(second.writes).toHaveLength(1);
+      const writes = [...first.writes, ...second.writes];
+      expect(writes.map((write) => write.key).sort()).toEqual([
+        'audit_log_export_u.csv',
+        'audit_log_export_v.csv',
+      ]);
+      if (second.next !== undefined) expect((await list(second.next)).writes).toEqual([]);
+      // Never served: the key shows its finished object, or nothing.
+      expect(await storage.stat('audit_log_export_u.csv')).toEqual({ size: finished.byteLength });
+      expect((await readAll(storage, 'audit_log_export_u.csv')).equals(finished)).toBe(true);
+      expect(await storage.stat('audit_log_export_v.csv')).toBeUndefined();
+      expect(await storage.read('audit_log_export_v.csv')).toBeUndefined();
+
+      const rewrite = writes.find((write) => write.key === 'audit_log_export_u.csv');
+      if (!rewrite) throw new Error('unreachable');
+      await deleteUnfinished.call(storage, rewrite);
+      await deleteUnfinished.call(storage, rewrite);
+      // An id that is not an unfinished write of the key removes nothing.
+      await deleteUnfinished
+        .call(storage, { key: 'audit_log_export_u.csv', id: 'audit_log_export_u.csv' })
+        .catch(() => undefined);
+      expect(await storage.stat('audit_log_export_u.csv')).toEqual({ size: finished.byteLength });
+      expect((await listUnfinished.call(storage, { limit: 10 })).writes.map((write) => write.key)).toEqual([
+        'audit_log_export_v.csv',
+      ]);
+      release();
+      expect(await rewriting).toBe('failed');
+      expect(await writing).toBe('completed');
+      expect((await readAll(storage, 'audit_log_export_u.csv')).equals(finished)).toBe(true);
+      expect(await storage.stat('audit_log_export_v.csv')).toEqual({ size: 7 * chunk.length });
+      expect((await listUnfinished.call(storage, { limit: 10 })).writes).toEqual([]);
+      expect(await options.listLeftovers()).toEqual(['audit_log_export_u.csv', 'audit_log_export_v.csv']);
+    });
+
     it('reports a missing object as missing, and deleting it twice is fine', async () => {
       const storage = await options.makeStorage();
       expect(await storage.stat('audit_log_export_none.csv')).toBeUndefined();
