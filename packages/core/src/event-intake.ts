@@ -157,16 +157,21 @@ export class EventIntake {
       const stored = result.events[source < 0 ? -1 - source : source];
       if (!stored)
         throw new AuditKitError('storage_error', `Store ${this.#options.store.name} returned too few events`);
-      return { ...stored.event, replayed: source < 0 || stored.replayed };
+      const replayed = source < 0 || stored.replayed;
+      // A new event is the one `decideIdempotentOutcome` built from core's row: its fields are
+      // known, and a literal is much cheaper than a spread. Replays come back as the store read them.
+      return replayed ? { ...stored.event, replayed } : created(stored.event);
     });
   }
 
   async #validateAll(items: readonly BatchEventInput[], single: boolean) {
     const errors: AuditKitErrorDetail[] = [];
     const prepared: { event: NormalizedEvent; idempotencyKey: string | undefined }[] = [];
-    for (const [index, item] of items.entries()) {
-      const { event, idempotencyKey } = unwrap(item);
-      const at = (detail: AuditKitErrorDetail) => errors.push(single ? detail : { ...detail, index });
+    let index = 0;
+    // One closure per call, not per event: it reads the loop's current index.
+    const at = (detail: AuditKitErrorDetail) => errors.push(single ? detail : { ...detail, index });
+    for (; index < items.length; index++) {
+      const { event, idempotencyKey } = unwrap(items[index] as BatchEventInput);
       if (idempotencyKey !== undefined && !isValidKey(idempotencyKey)) {
         at({
           path: 'idempotencyKey',
@@ -268,6 +273,41 @@ export class EventIntake {
       return row;
     });
   }
+}
+
+/** A newly stored event as `createEvent(s)` returns it. */
+function created(event: AuditLogEvent): CreatedAuditLogEvent {
+  const { object, id, organizationId, action, occurredAt, version, actor, targets, context, metadata } =
+    event;
+  const { receivedAt } = event;
+  return metadata === undefined
+    ? {
+        object,
+        id,
+        organizationId,
+        action,
+        occurredAt,
+        version,
+        actor,
+        targets,
+        context,
+        receivedAt,
+        replayed: false,
+      }
+    : {
+        object,
+        id,
+        organizationId,
+        action,
+        occurredAt,
+        version,
+        actor,
+        targets,
+        context,
+        metadata,
+        receivedAt,
+        replayed: false,
+      };
 }
 
 function unwrap(item: BatchEventInput): { event: unknown; idempotencyKey: string | undefined } {
