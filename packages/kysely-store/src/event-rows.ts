@@ -1,15 +1,20 @@
 import type { AuditLogEvent, Metadata } from '@auditkit/core';
-import type { EventRow } from '@auditkit/core/store';
+import type { ChainLink, EventRow } from '@auditkit/core/store';
 import type { Selectable } from 'kysely';
 import type { SqlDialectTraits } from './dialect-traits.js';
 import type { EventsTable } from './tables.js';
 
-/** An event as columns, ready for `INSERT` once its chain link (`position`, `hash`, `previous_hash`) is added. */
+/**
+ * An event as columns, ready for `INSERT` with its chain `link` (`position`, `hash`,
+ * `previous_hash`, last). Built in one object, without spreads: with 1,000-row batches, copying
+ * the columns into a second object was a tenth of the SQLite write path.
+ */
 export function eventToColumns(
   row: EventRow,
   traits: SqlDialectTraits,
+  link?: ChainLink,
 ): Omit<EventsTable, 'position' | 'hash' | 'previous_hash'> & Record<string, unknown> {
-  return {
+  const columns: Omit<EventsTable, 'position' | 'hash' | 'previous_hash'> & Record<string, unknown> = {
     id: row.id,
     organization_id: row.organizationId,
     idempotency_key: row.idempotencyKey,
@@ -26,8 +31,15 @@ export function eventToColumns(
     context_location: row.context.location,
     context_user_agent: row.context.userAgent ?? null,
     metadata: row.metadata === undefined ? null : traits.encodeJson(row.metadata),
-    ...traits.extraEventColumns(row.targets),
   };
+  const extra = traits.extraEventColumns(row.targets);
+  for (const column in extra) columns[column] = extra[column];
+  if (link !== undefined) {
+    columns.position = link.position;
+    columns.hash = link.hash;
+    columns.previous_hash = link.previousHash;
+  }
+  return columns;
 }
 
 /** A stored row back to the event shape every read returns. */

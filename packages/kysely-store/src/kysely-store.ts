@@ -458,12 +458,7 @@ function storeOn(
         part.map((row) => {
           const link = linkOf.get(row.id);
           if (!link) throw new Error('the chain returned fewer links than rows');
-          return {
-            ...eventToColumns(row, traits),
-            position: link.position,
-            hash: link.hash,
-            previous_hash: link.previousHash,
-          };
+          return eventToColumns(row, traits, link);
         }),
       );
       for (const id of ids) inserted.add(id);
