@@ -1,4 +1,5 @@
-// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only core,ingest,concurrent,integrity,export,verify,streams] [--runs N] [--output docs/benchmarks.md]`
+// `pnpm bench [--quick | --tiny] [--adapters sqlite,sqlite-normal,postgres,mongo] [--only core,ingest,concurrent,integrity,export,export-storage,verify,streams] [--runs N] [--output docs/benchmarks.md]`
+// BENCH_DATA_DIR=<dir> keeps the SQLite export data there and reuses it in the next run with the same counts.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { integrityBenchmarks } from './integrity.js';
@@ -16,13 +17,14 @@ import type { BenchTarget } from './target.js';
 import { openTarget } from './targets/index.js';
 import { verifyBenchmarks } from './verify-scenario.js';
 
+const DEFAULT_PARTS = 'core,ingest,concurrent,integrity,export,verify,streams';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     adapters: { type: 'string', default: 'sqlite,sqlite-normal,postgres,mongo' },
     output: { type: 'string' },
     tiny: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'core,ingest,concurrent,integrity,export,verify,streams' },
+    only: { type: 'string', default: DEFAULT_PARTS },
     runs: { type: 'string' },
   },
 });
@@ -77,6 +79,9 @@ for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
       results.push(...(await integrityBenchmarks(target, counts, log)));
     if (parts.has('export') && !target.ingestOnly)
       results.push(...(await exportBenchmarks(target, counts, log)));
+    // Only the export jobs into S3 vs the filesystem (the export data loaded or reused as above).
+    else if (parts.has('export-storage') && !target.ingestOnly)
+      results.push(...(await exportBenchmarks(target, counts, log, { storageOnly: true })));
     if (parts.has('verify') && !target.ingestOnly)
       results.push(...(await verifyBenchmarks(target, counts, log)));
 
@@ -92,7 +97,8 @@ for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
 }
 
 const mode = values.tiny ? '--tiny' : values.quick ? '--quick' : '(full)';
-const command = `pnpm bench${values.quick ? ' --quick' : ''}${values.tiny ? ' --tiny' : ''} --adapters ${values.adapters}`;
+const only = values.only === DEFAULT_PARTS ? '' : ` --only ${values.only}`;
+const command = `pnpm bench${values.quick ? ' --quick' : ''}${values.tiny ? ' --tiny' : ''} --adapters ${values.adapters}${only}`;
 const report = `# Benchmarks
 
 AuditKit against the fastest straightforward use of the same driver, measured side by side in

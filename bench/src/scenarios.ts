@@ -368,6 +368,7 @@ export async function exportBenchmarks(
   target: BenchTarget,
   allCounts: Counts,
   log: (line: string) => void,
+  options: { storageOnly?: boolean } = {},
 ): Promise<Result[]> {
   const scale = target.exportScale ?? 1;
   const counts = {
@@ -375,40 +376,43 @@ export async function exportBenchmarks(
     exportSmall: Math.round(allCounts.exportSmall * scale),
     exportLarge: Math.round(allCounts.exportLarge * scale),
   };
-  const { auditLog, location } = await target.freshAuditLog();
-  await declareBenchSchemas(auditLog);
+  const data = target.exportData
+    ? await target.exportData(`${counts.exportSmall}-${counts.exportLarge}`)
+    : { ...(await target.freshAuditLog()), loaded: async () => undefined };
+  const { auditLog, location } = data;
   const small = 'org_export_small';
   const large = 'org_export_large';
-  log(
-    `${target.name}: loading ${counts.exportSmall} + ${counts.exportLarge} events for the export benchmark`,
-  );
-  for (const [organizationId, total] of [
-    [small, counts.exportSmall],
-    [large, counts.exportLarge],
-  ] as const) {
-    for (let offset = 0; offset < total; offset += BATCH) {
-      const events = Array.from({ length: Math.min(BATCH, total - offset) }, (_, i) =>
-        benchEvent(offset + i),
-      );
-      await auditLog.createEvents(organizationId, events);
+  if (auditLog) {
+    await declareBenchSchemas(auditLog);
+    log(
+      `${target.name}: loading ${counts.exportSmall} + ${counts.exportLarge} events for the export benchmark`,
+    );
+    const loadStarted = Date.now();
+    for (const [organizationId, total] of [
+      [small, counts.exportSmall],
+      [large, counts.exportLarge],
+    ] as const) {
+      for (let offset = 0; offset < total; offset += BATCH) {
+        const events = Array.from({ length: Math.min(BATCH, total - offset) }, (_, i) =>
+          benchEvent(offset + i),
+        );
+        await auditLog.createEvents(organizationId, events);
+      }
     }
+    await auditLog.close();
+    await data.loaded();
+    log(`${target.name}: loaded in ${((Date.now() - loadStarted) / 1000).toFixed(0)} s`);
+  } else {
+    log(`${target.name}: export data reused from ${location}`);
   }
-  await auditLog.close();
   await target.afterExportLoad?.(location);
+  if (options.storageOnly) {
+    if (!target.exportStorageModes) return [];
+    const measureOnly = exportMeasure(target, counts, location);
+    return exportStorageRows(target, counts, small, large, measureOnly, log);
+  }
 
-  const measure = async (mode: string, organizationId: string, expected: number, env?: NodeJS.ProcessEnv) => {
-    const figures: ChildFigure[] = [];
-    for (let run = 0; run < counts.runs; run++) {
-      const figure = await runExportChild(target.name, mode, location, organizationId, env);
-      if (figure.rows !== expected)
-        throw new Error(`${mode} exported ${figure.rows} rows, expected ${expected}`);
-      figures.push(figure);
-    }
-    return {
-      rate: summarize(figures.map((figure) => figure.rows / figure.seconds)),
-      rss: summarize(figures.map((figure) => figure.peakRssMb)),
-    };
-  };
+  const measure = exportMeasure(target, counts, location);
   log(`${target.name}: exporting`);
   const auditKitSmall = await measure('auditkit', small, counts.exportSmall);
   const auditKitLarge = await measure('auditkit', large, counts.exportLarge);
@@ -445,6 +449,23 @@ export async function exportBenchmarks(
     note: `${auditKitSmall.rss.median.toFixed(1)} MB → ${auditKitLarge.rss.median.toFixed(1)} MB (goal: < 50 MB growth) ${growth < 50 ? '✅' : '❌'}`,
   });
   return results;
+}
+
+/** Runs one export mode `counts.runs` times in child processes: rows/s and peak RSS. */
+function exportMeasure(target: BenchTarget, counts: Counts, location: string): Measure {
+  return async (mode, organizationId, expected, env) => {
+    const figures: ChildFigure[] = [];
+    for (let run = 0; run < counts.runs; run++) {
+      const figure = await runExportChild(target.name, mode, location, organizationId, env);
+      if (figure.rows !== expected)
+        throw new Error(`${mode} exported ${figure.rows} rows, expected ${expected}`);
+      figures.push(figure);
+    }
+    return {
+      rate: summarize(figures.map((figure) => figure.rows / figure.seconds)),
+      rss: summarize(figures.map((figure) => figure.peakRssMb)),
+    };
+  };
 }
 
 type Measure = (

@@ -60,6 +60,13 @@ export interface BenchTarget {
   ingestScale?: number;
   /** Only ingest is measured (a variant whose setting cannot change how exports read). */
   ingestOnly?: boolean;
+  /**
+   * The database the export benchmark loads its events into, when the target has a faster or
+   * reusable one than `freshAuditLog`: `auditLog` to load through, or none when `location`
+   * already holds the data `key` names (loaded by an earlier run, kept in `BENCH_DATA_DIR`).
+   * Call `loaded()` once loading is done.
+   */
+  exportData?(key: string): Promise<{ auditLog?: AuditLog; location: string; loaded(): Promise<void> }>;
   /** Runs once the export data is loaded, before any export is measured. */
   afterExportLoad?(location: string): Promise<void>;
   dispose(): Promise<void>;
