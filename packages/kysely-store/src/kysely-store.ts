@@ -463,17 +463,7 @@ function storeOn(
       );
       for (const id of ids) inserted.add(id);
     }
-    const existing = await findByKeys(
-      executor,
-      rows.filter((row) => !inserted.has(row.id)),
-    );
-    const facts = rows.map((row): EventWriteFact => {
-      if (inserted.has(row.id)) return { inserted: true };
-      const stored = existing.get(`${row.organizationId}\u0000${row.idempotencyKey}`);
-      if (!stored) throw new Error(`event with key "${row.idempotencyKey}" was neither inserted nor found`);
-      return { inserted: false, stored: { fingerprint: stored.fingerprint, event: toEvent(stored) } };
-    });
-    const outcome = decide(facts);
+    const outcome = decide(await writeFacts(executor, rows, inserted));
     if (outcome.status === 'conflict') throw new ConflictRollback(outcome);
     const fresh = rows.filter((row) => inserted.has(row.id));
     if (fresh.length < rows.length) {
@@ -497,6 +487,27 @@ function storeOn(
   }
 
   /**
+   * What happened to each of `rows` once the rows whose ids are in `inserted` were inserted: those
+   * are new; every other one found the key taken, and the fact carries the event stored under it.
+   */
+  async function writeFacts(
+    executor: Kysely<AuditDatabase>,
+    rows: readonly EventRow[],
+    inserted: ReadonlySet<string>,
+  ): Promise<EventWriteFact[]> {
+    const existing = await findByKeys(
+      executor,
+      rows.filter((row) => !inserted.has(row.id)),
+    );
+    return rows.map((row): EventWriteFact => {
+      if (inserted.has(row.id)) return { inserted: true };
+      const stored = existing.get(`${row.organizationId}\u0000${row.idempotencyKey}`);
+      if (!stored) throw new Error(`event with key "${row.idempotencyKey}" was neither inserted nor found`);
+      return { inserted: false, stored: { fingerprint: stored.fingerprint, event: toEvent(stored) } };
+    });
+  }
+
+  /**
    * The write path as it was before the sequence, for the benchmark's integrity-off side only
    * (unsequenced-writes.ts): the rows and core's decision, without heads, links or positions.
    */
@@ -513,17 +524,7 @@ function storeOn(
       );
       for (const id of ids) inserted.add(id);
     }
-    const existing = await findByKeys(
-      executor,
-      rows.filter((row) => !inserted.has(row.id)),
-    );
-    const facts = rows.map((row): EventWriteFact => {
-      if (inserted.has(row.id)) return { inserted: true };
-      const stored = existing.get(`${row.organizationId}\u0000${row.idempotencyKey}`);
-      if (!stored) throw new Error(`event with key "${row.idempotencyKey}" was neither inserted nor found`);
-      return { inserted: false, stored: { fingerprint: stored.fingerprint, event: toEvent(stored) } };
-    });
-    const outcome = decide(facts);
+    const outcome = decide(await writeFacts(executor, rows, inserted));
     if (outcome.status === 'conflict') throw new ConflictRollback(outcome);
     return outcome;
   }
