@@ -111,6 +111,8 @@ export class LogStreamDelivery {
   readonly #holder = `${process.pid}-${randomUUID()}`;
   readonly #running = new Map<string, Promise<void>>();
   readonly #stop = new AbortController();
+  /** Aborts in-flight requests: when `close` is called and their grace has run out. */
+  readonly #abortRequests = new AbortController();
   #scanner: Promise<void> | undefined;
   #wake: { promise: Promise<void>; resolve: () => void } = deferred();
   readonly #registry: SinkRegistry;
@@ -142,11 +144,21 @@ export class LogStreamDelivery {
     resolve();
   }
 
-  /** Stops every loop (an in-flight request is aborted; its batch is delivered again later) and releases the leases. */
+  /**
+   * Stops every loop and releases the leases. A request in flight gets up to `requestTimeoutMs` to
+   * be acknowledged and its cursor recorded, so that a graceful close does not make the next
+   * holder send that batch again; one still unanswered then is aborted (and delivered again later).
+   */
   async close(): Promise<void> {
     this.#stop.abort();
-    await this.#scanner;
-    await Promise.allSettled([...this.#running.values()]);
+    const grace = setTimeout(() => this.#abortRequests.abort(), this.settings.requestTimeoutMs);
+    try {
+      await this.#scanner;
+      await Promise.allSettled([...this.#running.values()]);
+    } finally {
+      clearTimeout(grace);
+      this.#abortRequests.abort();
+    }
   }
 
   async #scan(): Promise<void> {
@@ -183,6 +195,8 @@ export class LogStreamDelivery {
     const token = grant.token;
     const lost = new AbortController();
     const signal = AbortSignal.any([this.#stop.signal, lost.signal]);
+    // A request is not cut by close() at once: see close().
+    const requestSignal = AbortSignal.any([this.#abortRequests.signal, lost.signal]);
     // The grant lasts leaseTtlMs by the database's clock; locally, count from before we asked.
     let validUntil = Date.now() + settings.leaseTtlMs - 1;
     const renewEvery = Math.max(50, Math.floor(settings.leaseTtlMs / 3));
@@ -245,7 +259,7 @@ export class LogStreamDelivery {
           events: entries.map((entry) => ({ ...entry.event, position: entry.position, hash: entry.hash })),
         };
         if (!holding()) return;
-        const outcome = await sink.deliver(batch, signal);
+        const outcome = await sink.deliver(batch, requestSignal);
         if (outcome.ok) {
           attempt = 0;
           // Acknowledged: move the cursor, only from where we read it and only under our token.
