@@ -57,6 +57,10 @@ export class SequenceSealer {
   #closed = false;
   readonly #holder = `sealer-${randomUUID()}`;
   #leased = false;
+  // When the holder renews (by its own clock): once a third of the time to live is gone. A process
+  // without the lease asks only on its interval runs. Asking after every write would make every
+  // process's seal runs queue on the lease (a mutex on MongoDB).
+  #askAfter = 0;
 
   constructor(store: AuditStore, settings: SealerSettings, onError: (error: unknown) => void) {
     this.#store = store;
@@ -71,9 +75,9 @@ export class SequenceSealer {
   /** Starts the periodic run (sealer stores only); the timer never keeps the process alive. */
   start(): void {
     if (!this.#active || this.#interval) return;
-    this.#interval = setInterval(() => this.#background(), this.#settings.sealIntervalMs);
+    this.#interval = setInterval(() => this.#background('interval'), this.#settings.sealIntervalMs);
     this.#interval.unref?.();
-    this.#background();
+    this.#background('interval');
   }
 
   /** Schedules a run `sealDelayMs` from now, unless one is already scheduled. */
@@ -81,14 +85,14 @@ export class SequenceSealer {
     if (!this.#active || this.#closed || this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#background();
+      this.#background('nudged');
     }, this.#settings.sealDelayMs);
     this.#timer.unref?.();
   }
 
   /** Seals everything unsealed now (after the run in progress); resolves with how many it sealed. */
   sealNow(): Promise<number> {
-    return this.#run(false);
+    return this.#run(undefined);
   }
 
   /** Stops the timers and waits for the run in progress. */
@@ -108,29 +112,33 @@ export class SequenceSealer {
     }
   }
 
-  #run(leased: boolean): Promise<number> {
+  #run(leased: 'nudged' | 'interval' | undefined): Promise<number> {
     if (!this.#active) return Promise.resolve(0);
     const run = this.#running
       .catch(() => 0)
       .then(async () => {
-        if (leased && (this.#closed || !(await this.#holdLease()))) return 0;
+        if (leased && (this.#closed || !(await this.#holdLease(leased)))) return 0;
         return this.#sealAll();
       });
     this.#running = run;
     return run;
   }
 
-  async #holdLease(): Promise<boolean> {
+  async #holdLease(why: 'nudged' | 'interval'): Promise<boolean> {
+    if (this.#leased && Date.now() < this.#askAfter) return true;
+    if (!this.#leased && why === 'nudged') return false;
     // Three intervals: a holder that misses a run or two (a pause, a slow server) keeps the lease.
     const ttlMs = Math.max(5_000, 3 * this.#settings.sealIntervalMs);
+    const asked = Date.now();
     const grant = await this.#store.acquireLease({ name: SEALER_LEASE, holder: this.#holder, ttlMs });
     this.#leased = grant !== undefined;
+    this.#askAfter = asked + ttlMs / 3;
     return this.#leased;
   }
 
-  #background(): void {
+  #background(why: 'nudged' | 'interval'): void {
     if (this.#closed) return;
-    this.#run(true).catch((error: unknown) => this.#onError(error));
+    this.#run(why).catch((error: unknown) => this.#onError(error));
   }
 
   async #sealAll(): Promise<number> {
