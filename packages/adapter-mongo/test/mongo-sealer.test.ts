@@ -1,0 +1,73 @@
+import { chainEvents } from '@auditkit/core/store';
+import { MongoClient } from 'mongodb';
+import { afterAll, expect, it } from 'vitest';
+import { openCollections } from '../src/mongo-collections.js';
+import { ensureIndexes } from '../src/mongo-indexes.js';
+import { sealEvents } from '../src/mongo-sealer.js';
+import { getSequenceHead, readSequencedEvents } from '../src/mongo-sequence.js';
+import { eventRow } from './event-rows.js';
+import { useTestDatabases } from './test-databases.js';
+
+const databases = useTestDatabases();
+const client = new MongoClient(databases.url);
+afterAll(() => client.close());
+
+// A seal cut short after its head claimed the links and half of them reached their events (what a
+// crash between the writes leaves): the next run completes it, without a gap or a double position.
+it('completes a seal cut short half-way through its writes: positions 1..n once each, links chained', async () => {
+  const db = client.db(databases.next());
+  const collections = openCollections(db, 'auditkit_');
+  await ensureIndexes(collections);
+  const rows = Array.from({ length: 10 }, (_, i) => eventRow(`crash-${i}`, `fp-${i}`));
+  await collections.events.insertMany(
+    rows.map((row) => ({
+      _id: row.id,
+      organization_id: row.organizationId,
+      action: row.action,
+      version: row.version,
+      occurred_at: row.occurredAt,
+      actor: row.actor,
+      targets: [],
+      context: row.context,
+      metadata: row.metadata,
+      received_at: row.receivedAt,
+      idempotency_key: row.idempotencyKey,
+    })),
+  );
+  // The events collection of the crashing sealer: its bulkWrite applies half, then "crashes".
+  const crashing = {
+    ...collections,
+    events: new Proxy(collections.events, {
+      get(target, key, receiver) {
+        if (key !== 'bulkWrite') return Reflect.get(target, key, receiver);
+        return async (writes: Parameters<typeof target.bulkWrite>[0]) => {
+          await target.bulkWrite(writes.slice(0, Math.floor(writes.length / 2)), { ordered: false });
+          throw new Error('crashed mid-seal');
+        };
+      },
+    }),
+  };
+  await expect(sealEvents(crashing, db, chainEvents, 500)).rejects.toThrow('crashed mid-seal');
+  const organizationId = rows[0]?.organizationId as string;
+  // Claimed but not complete: readers see nothing yet.
+  expect(await getSequenceHead(collections, organizationId)).toBeUndefined();
+  expect(await readSequencedEvents(collections, { organizationId, afterPosition: 0, limit: 100 })).toEqual(
+    [],
+  );
+  expect(await collections.events.countDocuments({ position: { $gte: 1 } } as never)).toBe(5);
+
+  // The next run completes the claim (it seals nothing new of its own).
+  await sealEvents(collections, db, chainEvents, 500);
+  const sealed = await readSequencedEvents(collections, { organizationId, afterPosition: 0, limit: 100 });
+  expect(sealed.map((event) => event.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  expect(new Set(sealed.map((event) => event.event.id)).size).toBe(10);
+  const recomputed = chainEvents(
+    undefined,
+    sealed.map((event) => ({ event: event.event, idempotencyKey: event.idempotencyKey })),
+  );
+  expect(sealed.map(({ position, hash, previousHash }) => ({ position, hash, previousHash }))).toEqual(
+    recomputed,
+  );
+  expect(await getSequenceHead(collections, organizationId)).toEqual({ position: 10, hash: sealed[9]?.hash });
+  expect(await collections.heads.countDocuments({ pending: { $exists: true } })).toBe(0);
+});
