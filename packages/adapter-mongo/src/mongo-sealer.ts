@@ -19,6 +19,14 @@ const MAX_ATTEMPTS = 8;
 const HEADS_MUTEX = 'sequence-heads';
 // Heads written per mutex hold: the hold stays far below the mutex's 10 s expiry on a slow server.
 const HEADS_PER_HOLD = 50;
+// Link writes per `update` command. FerretDB 1.24 keeps one SQLite connection per update
+// statement of a command until the whole command returns, out of a pool of 100 per database that
+// waits without limit: one command of 100 updates, or a few large ones at once (a holder whose
+// lease ran out while a slow seal went on, and the next holder completing the same claim), left
+// every connection waiting for another and that database answering nothing, ever (goroutine dump:
+// 100 open `sql.Rows`, every request waiting in `database/sql.(*DB).conn`). Small commands keep
+// several sealers and every other request well inside the pool.
+const LINKS_PER_COMMAND = 20;
 
 /** A head to replace: the one read (`undefined`: none yet) and the next, whose `pending` claims links. */
 interface Claim {
@@ -33,7 +41,7 @@ interface Claim {
  * Without transactions, each organization's head document is the durable record of a seal, and
  * it is written first: a sealer claims positions by replacing the head (compare-and-set under the
  * heads mutex) with one that counts the new links and lists them in `pending`; then it writes the
- * links onto their events in one `bulkWrite`; then it clears `pending`. A sealer that stops at any
+ * links onto their events (`bulkWrite`s of a few each); then it clears `pending`. A sealer that stops at any
  * point (a crash, a lost connection) leaves a head with `pending`, which the next run completes
  * first — the links are fixed in the head, so completing them again writes the same values — and
  * readers stop before `pending` (`readSequencedEvents`), so nobody sees a position whose event
@@ -168,8 +176,9 @@ async function replaceHead(heads: MongoCollections['heads'], { expected, next }:
 }
 
 /**
- * Writes the links of heads with `pending` onto their events (one `bulkWrite` of `_id`-filtered
- * updates: the one filter FerretDB 1.24 answers from an index), then clears each `pending`. An
+ * Writes the links of heads with `pending` onto their events (`bulkWrite`s of at most
+ * `LINKS_PER_COMMAND` `_id`-filtered updates, one after the other: the one filter FerretDB 1.24
+ * answers from an index, in commands small enough for its connection pool), then clears each `pending`. An
  * event is in the `pending` of exactly one head replacement, so every sealer completing it writes
  * the same values: the writes are idempotent, and a batch applied in part is simply applied again.
  */
@@ -186,7 +195,9 @@ async function completeClaims(
       },
     })),
   );
-  if (writes.length > 0) await collections.events.bulkWrite(writes, { ordered: false });
+  for (let start = 0; start < writes.length; start += LINKS_PER_COMMAND) {
+    await collections.events.bulkWrite(writes.slice(start, start + LINKS_PER_COMMAND), { ordered: false });
+  }
   for (let start = 0; start < claimed.length; start += HEADS_PER_HOLD) {
     const part = claimed.slice(start, start + HEADS_PER_HOLD);
     await withMutex(collections.mutexes, db, HEADS_MUTEX, async () => {

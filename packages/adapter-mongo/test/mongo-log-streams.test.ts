@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { mongoStore } from '@auditkit/adapter-mongo';
 import { runLogStreamProcessCases } from '@auditkit/core/testing';
-import { it } from 'vitest';
 import { useTestDatabases } from './test-databases.js';
 
 const databases = useTestDatabases();
@@ -11,14 +10,9 @@ process.env.AUDITKIT_TEST_MONGODB_URL = databases.url;
 // FerretDB 1.24 scans the whole events collection for every sequenced read and every seal, so
 // the default is 1,000 events (not the other adapters' 3,000) to keep CI short; the issue's
 // 100,000 and 20 kills through AUDITKIT_STREAM_EVENTS / AUDITKIT_STREAM_KILLS.
-const RUN = process.env.AUDITKIT_MONGO_PROCESS_SEAL === '1';
-if (RUN) {
-  runLogStreamProcessCases({
-    workerScript: fileURLToPath(new URL('./fixtures/log-stream-worker.ts', import.meta.url)),
-    freshLocation: () => databases.next(),
-    openStore: (dbName) => mongoStore({ url: databases.url, dbName }),
-    events: Number(process.env.AUDITKIT_STREAM_EVENTS ?? 1_000),
-  });
-} else {
-  it.skip('log stream delivery across processes: several processes writing and sealing at once leave FerretDB 1.24 (SQLite backend) no longer answering that database (2 processes of the sequence-mix workload: one hangs; not yet diagnosed, see notes/mongo-sealer.md); run it with AUDITKIT_MONGO_PROCESS_SEAL=1', () => {});
-}
+runLogStreamProcessCases({
+  workerScript: fileURLToPath(new URL('./fixtures/log-stream-worker.ts', import.meta.url)),
+  freshLocation: () => databases.next(),
+  openStore: (dbName) => mongoStore({ url: databases.url, dbName }),
+  events: Number(process.env.AUDITKIT_STREAM_EVENTS ?? 1_000),
+});

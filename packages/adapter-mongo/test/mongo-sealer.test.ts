@@ -1,7 +1,7 @@
-import { chainEvents } from '@auditkit/core/store';
+import { chainEvents, type EventRow } from '@auditkit/core/store';
 import { MongoClient } from 'mongodb';
 import { afterAll, expect, it } from 'vitest';
-import { openCollections } from '../src/mongo-collections.js';
+import { type MongoCollections, openCollections } from '../src/mongo-collections.js';
 import { ensureIndexes } from '../src/mongo-indexes.js';
 import { sealEvents } from '../src/mongo-sealer.js';
 import { getSequenceHead, readSequencedEvents } from '../src/mongo-sequence.js';
@@ -12,13 +12,8 @@ const databases = useTestDatabases();
 const client = new MongoClient(databases.url);
 afterAll(() => client.close());
 
-// A seal cut short after its head claimed the links and half of them reached their events (what a
-// crash between the writes leaves): the next run completes it, without a gap or a double position.
-it('completes a seal cut short half-way through its writes: positions 1..n once each, links chained', async () => {
-  const db = client.db(databases.next());
-  const collections = openCollections(db, 'auditkit_');
-  await ensureIndexes(collections);
-  const rows = Array.from({ length: 10 }, (_, i) => eventRow(`crash-${i}`, `fp-${i}`));
+/** Event documents as the insert path stores them: without a position. */
+async function insertUnsealed(collections: MongoCollections, rows: readonly EventRow[]): Promise<void> {
   await collections.events.insertMany(
     rows.map((row) => ({
       _id: row.id,
@@ -34,6 +29,16 @@ it('completes a seal cut short half-way through its writes: positions 1..n once 
       idempotency_key: row.idempotencyKey,
     })),
   );
+}
+
+// A seal cut short after its head claimed the links and half of them reached their events (what a
+// crash between the writes leaves): the next run completes it, without a gap or a double position.
+it('completes a seal cut short half-way through its writes: positions 1..n once each, links chained', async () => {
+  const db = client.db(databases.next());
+  const collections = openCollections(db, 'auditkit_');
+  await ensureIndexes(collections);
+  const rows = Array.from({ length: 10 }, (_, i) => eventRow(`crash-${i}`, `fp-${i}`));
+  await insertUnsealed(collections, rows);
   // The events collection of the crashing sealer: its bulkWrite applies half, then "crashes".
   const crashing = {
     ...collections,
@@ -71,3 +76,19 @@ it('completes a seal cut short half-way through its writes: positions 1..n once 
   expect(await getSequenceHead(collections, organizationId)).toEqual({ position: 10, hash: sealed[9]?.hash });
   expect(await collections.heads.countDocuments({ pending: { $exists: true } })).toBe(0);
 });
+
+// FerretDB 1.24 holds one SQLite connection per statement of an update command until the command
+// returns, from 100 per database: one seal writing 300 links in one command never returned, and
+// left the database answering nobody. The links go out in small commands.
+it('seals 300 events in one run (more links than FerretDB has connections per database)', async () => {
+  const db = client.db(databases.next());
+  const collections = openCollections(db, 'auditkit_');
+  await ensureIndexes(collections);
+  const rows = Array.from({ length: 300 }, (_, i) => eventRow(`many-${i}`, `fp-many-${i}`));
+  await insertUnsealed(collections, rows);
+  expect(await sealEvents(collections, db, chainEvents, 500)).toBe(300);
+  const organizationId = rows[0]?.organizationId as string;
+  const sealed = await readSequencedEvents(collections, { organizationId, afterPosition: 0, limit: 1000 });
+  expect(sealed.map((event) => event.position)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  expect(sealed.map((event) => event.event.id)).toEqual(rows.map((row) => row.id));
+}, 120_000);
