@@ -1,5 +1,5 @@
 import type { SequenceChain, SequenceHead } from '@auditkit/core/store';
-import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
 import {
   type EventDocument,
@@ -19,14 +19,15 @@ const MAX_ATTEMPTS = 8;
 const HEADS_MUTEX = 'sequence-heads';
 // Heads written per mutex hold: the hold stays far below the mutex's 10 s expiry on a slow server.
 const HEADS_PER_HOLD = 50;
-// Link writes per `update` command. FerretDB 1.24 keeps one SQLite connection per update
-// statement of a command until the whole command returns, out of a pool of 100 per database that
-// waits without limit: one command of 100 updates, or a few large ones at once (a holder whose
-// lease ran out while a slow seal went on, and the next holder completing the same claim), left
-// every connection waiting for another and that database answering nothing, ever (goroutine dump:
-// 100 open `sql.Rows`, every request waiting in `database/sql.(*DB).conn`). Small commands keep
-// several sealers and every other request well inside the pool.
-const LINKS_PER_COMMAND = 20;
+// Links are written one `updateOne` at a time, never in one `bulkWrite`. FerretDB 1.24 keeps one
+// SQLite connection per statement of an update command until the whole command returns, from a
+// pool of 100 per database that waits without limit: one command of 85 links from a sealer and
+// the same claim completed by the next lease holder (the first one's lease ran out during its slow
+// seal) left every connection waiting for another and that database answering nothing, ever
+// (goroutine dump: 100 open `sql.Rows`, every request waiting in `database/sql.(*DB).conn`);
+// commands of 20 can still add up to the pool when the processes take the lease over one after
+// another during slow seals, each completing the same claim. A single statement holds at most
+// two connections per sealer.
 
 /** A head to replace: the one read (`undefined`: none yet) and the next, whose `pending` claims links. */
 interface Claim {
@@ -41,7 +42,7 @@ interface Claim {
  * Without transactions, each organization's head document is the durable record of a seal, and
  * it is written first: a sealer claims positions by replacing the head (compare-and-set under the
  * heads mutex) with one that counts the new links and lists them in `pending`; then it writes the
- * links onto their events (`bulkWrite`s of a few each); then it clears `pending`. A sealer that stops at any
+ * links onto their events (one `updateOne` each); then it clears `pending`. A sealer that stops at any
  * point (a crash, a lost connection) leaves a head with `pending`, which the next run completes
  * first — the links are fixed in the head, so completing them again writes the same values — and
  * readers stop before `pending` (`readSequencedEvents`), so nobody sees a position whose event
@@ -176,27 +177,24 @@ async function replaceHead(heads: MongoCollections['heads'], { expected, next }:
 }
 
 /**
- * Writes the links of heads with `pending` onto their events (`bulkWrite`s of at most
- * `LINKS_PER_COMMAND` `_id`-filtered updates, one after the other: the one filter FerretDB 1.24
- * answers from an index, in commands small enough for its connection pool), then clears each `pending`. An
- * event is in the `pending` of exactly one head replacement, so every sealer completing it writes
- * the same values: the writes are idempotent, and a batch applied in part is simply applied again.
+ * Writes the links of heads with `pending` onto their events (one `_id`-filtered `updateOne`
+ * each, one after the other: the one filter FerretDB 1.24 answers from an index, in commands that
+ * hold at most two of its connections), then clears each `pending`. An event is in the `pending`
+ * of exactly one head replacement, so every sealer completing it writes the same values: the
+ * writes are idempotent, and a claim applied in part is simply applied again.
  */
 async function completeClaims(
   collections: MongoCollections,
   db: Db,
   claimed: readonly SequenceHeadDocument[],
 ): Promise<void> {
-  const writes: AnyBulkWriteOperation<EventDocument>[] = claimed.flatMap((head) =>
-    (head.pending ?? []).map((link) => ({
-      updateOne: {
-        filter: { _id: link.event_id },
-        update: { $set: { position: link.position, hash: link.hash, previous_hash: link.previous_hash } },
-      },
-    })),
-  );
-  for (let start = 0; start < writes.length; start += LINKS_PER_COMMAND) {
-    await collections.events.bulkWrite(writes.slice(start, start + LINKS_PER_COMMAND), { ordered: false });
+  for (const head of claimed) {
+    for (const link of head.pending ?? []) {
+      await collections.events.updateOne(
+        { _id: link.event_id },
+        { $set: { position: link.position, hash: link.hash, previous_hash: link.previous_hash } },
+      );
+    }
   }
   for (let start = 0; start < claimed.length; start += HEADS_PER_HOLD) {
     const part = claimed.slice(start, start + HEADS_PER_HOLD);

@@ -39,15 +39,17 @@ it('completes a seal cut short half-way through its writes: positions 1..n once 
   await ensureIndexes(collections);
   const rows = Array.from({ length: 10 }, (_, i) => eventRow(`crash-${i}`, `fp-${i}`));
   await insertUnsealed(collections, rows);
-  // The events collection of the crashing sealer: its bulkWrite applies half, then "crashes".
+  // The events collection of the crashing sealer: it writes 5 links, then "crashes".
+  let written = 0;
   const crashing = {
     ...collections,
     events: new Proxy(collections.events, {
       get(target, key, receiver) {
-        if (key !== 'bulkWrite') return Reflect.get(target, key, receiver);
-        return async (writes: Parameters<typeof target.bulkWrite>[0]) => {
-          await target.bulkWrite(writes.slice(0, Math.floor(writes.length / 2)), { ordered: false });
-          throw new Error('crashed mid-seal');
+        if (key !== 'updateOne') return Reflect.get(target, key, receiver);
+        return async (...args: Parameters<typeof target.updateOne>) => {
+          if (written === 5) throw new Error('crashed mid-seal');
+          written++;
+          return target.updateOne(...args);
         };
       },
     }),
@@ -79,7 +81,7 @@ it('completes a seal cut short half-way through its writes: positions 1..n once 
 
 // FerretDB 1.24 holds one SQLite connection per statement of an update command until the command
 // returns, from 100 per database: one seal writing 300 links in one command never returned, and
-// left the database answering nobody. The links go out in small commands.
+// left the database answering nobody. The links go out one update at a time.
 it('seals 300 events in one run (more links than FerretDB has connections per database)', async () => {
   const db = client.db(databases.next());
   const collections = openCollections(db, 'auditkit_');
