@@ -37,7 +37,6 @@ import { mongoLogStreams } from './mongo-log-streams.js';
 import { withMutex } from './mongo-mutex.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
-import { sealEvents } from './mongo-sealer.js';
 import { getSequenceHead, readSequencedEvents } from './mongo-sequence.js';
 import {
   acceptSession,
@@ -223,10 +222,10 @@ export function createMongoStore(
     },
 
     // `opened()` throws inside an async function: a store that is not open rejects, never throws.
-    // Events are inserted unsealed (no transaction could hold a head across the writes); core's
-    // sealer gives them positions and chain links afterwards (`sealEvents`, mongo-sealer.ts).
+    // Events are inserted unsealed (no transaction could hold a head across the writes). The
+    // sealer that gives them positions and chain links afterwards (`sealEvents`, in
+    // mongo-sequence.ts) is not wired yet: on FerretDB its per-event updates are far too slow.
     insertEvents: async (rows, decide) => insertEventRows(opened(), rows, decide),
-    sealEvents: async (chain, limit) => sealEvents(opened(), openedDb(), chain, limit),
     readSequencedEvents: async (query) => readSequencedEvents(opened(), query),
     getSequenceHead: async (organizationId) => getSequenceHead(opened(), organizationId),
     findEvents: async (query) => findEventPage(opened().events, query),

@@ -21,6 +21,7 @@ describe('mongo store on its own client', () => {
     reopenStore: () => mongoStore({ url: databases.url, dbName: databases.last(), clientOptions }),
     // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
     exportStorages: { s3: () => testS3Storage() },
+    sequenceMissing: 'the MongoDB sealer is not wired yet (issue 15): events stay unsealed',
     rawTamper: () => mongoRawTamper(rawCollections(raw, databases.last())),
   });
 });
