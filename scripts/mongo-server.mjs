@@ -77,7 +77,19 @@ export async function startMongoServer({ port = 27017, log = defaultLog, logLeve
   const { stop, exited } = await startServerProcess({
     name: 'FerretDB',
     binary: BINARY,
-    args: ['-listen-addr', `${HOST}:${port}`, '-state-dir', stateDir, '-log-level', logLevel],
+    // Throwaway test data: SQLite syncs its log at checkpoints rather than at every commit (a
+    // commit still survives this process being killed, not the machine losing power), which took
+    // a one-document update from 9.4 to 5.7 ms on the loaded 2-core machine.
+    args: [
+      '-listen-addr',
+      `${HOST}:${port}`,
+      '-state-dir',
+      stateDir,
+      '-log-level',
+      logLevel,
+      '-sqlite-synchronous',
+      'normal',
+    ],
     dataDir: stateDir,
     isReady: () => ping(port),
     hint: HINT,

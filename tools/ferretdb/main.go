@@ -32,7 +32,11 @@ func main() {
 	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	stateDir := flag.String("state-dir", "", "directory for SQLite database files (default: a temporary directory removed on exit)")
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn or error")
+	synchronous := flag.String("sqlite-synchronous", "full", "SQLite synchronous setting of every database: full (sync the log on each commit, SQLite's default) or normal (sync at checkpoints; a commit survives a crash of this process but not of the machine)")
 	flag.Parse()
+	if *synchronous != "full" && *synchronous != "normal" {
+		fatal(slog.Default(), "invalid -sqlite-synchronous", errors.New(*synchronous))
+	}
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -40,12 +44,12 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	if err := run(logger, *listenAddr, *stateDir); err != nil {
+	if err := run(logger, *listenAddr, *stateDir, *synchronous); err != nil {
 		fatal(logger, "ferretdb failed", err)
 	}
 }
 
-func run(logger *slog.Logger, listenAddr, stateDir string) error {
+func run(logger *slog.Logger, listenAddr, stateDir, synchronous string) error {
 	var err error
 	if stateDir == "" {
 		if stateDir, err = os.MkdirTemp("", "ferretdb-state-"); err != nil {
@@ -69,7 +73,8 @@ func run(logger *slog.Logger, listenAddr, stateDir string) error {
 		Logger:   logger,
 		Handler:  "sqlite",
 		// A "file:" URI naming a directory; the trailing slash is required.
-		SQLiteURL: "file:" + filepath.ToSlash(stateDir) + "/",
+		// FerretDB adds its own pragmas (busy timeout, WAL) to those given here.
+		SQLiteURL: "file:" + filepath.ToSlash(stateDir) + "/?_pragma=synchronous(" + synchronous + ")",
 	})
 	if err != nil {
 		return err

@@ -70,7 +70,10 @@ export async function listCheckpoints(
 
 /**
  * Deletes at most `limit` sealed events of an organization with `position <= through`, lowest
- * first, releasing their idempotency keys (as `deleteEventsBefore` does).
+ * first, releasing their idempotency keys (as `deleteEventsBefore` does), then their links; returns
+ * how many positions it cleared. The links go last: a crash before that leaves links without
+ * events (which readers skip and the next purge clears, counted), never an event without its
+ * link, which nothing would ever purge or seal.
  *
  * @example
  * ```ts
@@ -78,25 +81,28 @@ export async function listCheckpoints(
  * ```
  */
 export async function deleteEventsThrough(
-  { events, keys }: MongoCollections,
+  { events, keys, links }: MongoCollections,
   organizationId: string,
   through: number,
   limit: number,
 ): Promise<number> {
-  const expired = await events
-    .find(
-      { organization_id: organizationId, position: { $lte: through } },
-      { projection: { _id: 1, idempotency_key: 1 } },
-    )
+  const expired = await links
+    .find({ organization_id: organizationId, position: { $lte: through } }, { projection: { _id: 1 } })
     .sort({ position: 1 })
     .limit(limit)
     .toArray();
   if (expired.length === 0) return 0;
-  const ids = expired.map((event) => event._id);
-  await keys.deleteMany({
-    ...byIds(expired.map((event) => keyId(organizationId, event.idempotency_key))),
-    event_id: { $in: ids },
-  });
-  const { deletedCount } = await events.deleteMany({ organization_id: organizationId, _id: { $in: ids } });
+  const ids = expired.map((link) => link._id);
+  const stored = await events
+    .find({ organization_id: organizationId, ...byIds(ids) }, { projection: { _id: 1, idempotency_key: 1 } })
+    .toArray();
+  if (stored.length > 0) {
+    await keys.deleteMany({
+      ...byIds(stored.map((event) => keyId(organizationId, event.idempotency_key))),
+      event_id: { $in: stored.map((event) => event._id) },
+    });
+    await events.deleteMany({ organization_id: organizationId, ...byIds(stored.map((event) => event._id)) });
+  }
+  const { deletedCount } = await links.deleteMany({ organization_id: organizationId, ...byIds(ids) });
   return deletedCount;
 }

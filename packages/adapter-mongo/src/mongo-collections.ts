@@ -5,11 +5,14 @@ import type {
   ExportDocument,
   KeyDocument,
   LeaseDocument,
+  LinkDocument,
   LogStreamDocument,
+  MigrationDocument,
   MutexDocument,
   RetentionDocument,
   SchemaDocument,
   SequenceHeadDocument,
+  UnsealedDocument,
 } from './mongo-documents.js';
 
 /** The collections AuditKit keeps in one database. */
@@ -23,6 +26,9 @@ export interface MongoCollections {
   logStreams: Collection<LogStreamDocument>;
   mutexes: Collection<MutexDocument>;
   heads: Collection<SequenceHeadDocument>;
+  links: Collection<LinkDocument>;
+  unsealed: Collection<UnsealedDocument>;
+  migrations: Collection<MigrationDocument>;
   checkpoints: Collection<CheckpointDocument>;
 }
 
@@ -37,6 +43,9 @@ export const COLLECTION_SUFFIXES = {
   logStreams: 'log_streams',
   mutexes: 'mutexes',
   heads: 'sequence_heads',
+  links: 'event_links',
+  unsealed: 'unsealed_events',
+  migrations: 'migrations',
   checkpoints: 'checkpoints',
 } as const satisfies Record<keyof MongoCollections, string>;
 
@@ -57,6 +66,9 @@ export function openCollections(db: Db, prefix: string): MongoCollections {
     logStreams: db.collection<LogStreamDocument>(named('logStreams'), COLLECTION_OPTIONS),
     mutexes: db.collection<MutexDocument>(named('mutexes'), COLLECTION_OPTIONS),
     heads: db.collection<SequenceHeadDocument>(named('heads'), COLLECTION_OPTIONS),
+    links: db.collection<LinkDocument>(named('links'), COLLECTION_OPTIONS),
+    unsealed: db.collection<UnsealedDocument>(named('unsealed'), COLLECTION_OPTIONS),
+    migrations: db.collection<MigrationDocument>(named('migrations'), COLLECTION_OPTIONS),
     checkpoints: db.collection<CheckpointDocument>(named('checkpoints'), COLLECTION_OPTIONS),
   };
 }

@@ -32,8 +32,9 @@ function duplicatePositions(error: unknown): Set<number> | undefined {
 
 /**
  * Inserts every document whose `_id` is free and returns the positions of the others. Unordered,
- * so one taken `_id` does not stop the rest; the only unique index on the collections written
- * this way is `_id`, which is why a duplicate-key error (FerretDB names no index) is enough.
+ * so one taken `_id` does not stop the rest. A duplicate-key error names no index on FerretDB: on
+ * the collections written this way the only unique index is `_id`, except the sealer's links,
+ * whose refused documents the sealer reads back and checks (`expectSameLinks`).
  */
 export async function insertSkippingDuplicates<T extends Document>(
   collection: Collection<T>,

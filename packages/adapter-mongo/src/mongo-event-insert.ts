@@ -1,7 +1,13 @@
 import type { EventRow, EventWriteFact, IdempotencyDecision, InsertEventsResult } from '@auditkit/core/store';
 import type { ClientSession, Collection, Filter, WithId } from 'mongodb';
 import type { MongoCollections } from './mongo-collections.js';
-import { fromEventDocument, type KeyDocument, toEventDocument, toKeyDocument } from './mongo-documents.js';
+import {
+  fromEventDocument,
+  type KeyDocument,
+  toEventDocument,
+  toKeyDocument,
+  type UnsealedDocument,
+} from './mongo-documents.js';
 import { insertSkippingDuplicates } from './mongo-duplicates.js';
 import { byIds } from './mongo-id-filter.js';
 
@@ -21,6 +27,9 @@ interface Slot {
  * Stores a batch of events without a multi-document transaction (see the README, "The batch
  * guarantee"):
  *
+ * 0. insert one `unsealed` marker per row, before anything names the row's event id: whichever
+ *    of them ends up stored, the sealer finds it (a marker whose event never comes is deleted
+ *    below, or expires);
  * 1. insert one key document per row, `_id` = (organization, key), unordered;
  * 2. read the key documents that were there already, and their events;
  * 3. hand core the facts — each row's key reserved by this call, or already stored with a
@@ -47,11 +56,18 @@ export async function insertEventRows(
 
 /** One pass of the algorithm; `undefined` when a key vanished under it and it must start over. */
 async function attemptInsert(
-  { keys, events }: MongoCollections,
+  { keys, events, unsealed }: MongoCollections,
   rows: readonly EventRow[],
   decide: IdempotencyDecision,
 ): Promise<InsertEventsResult | undefined> {
   const reserved = rows.map(toKeyDocument);
+  const startedAt = new Date();
+  await insertSkippingDuplicates(
+    unsealed,
+    rows.map((row, index) =>
+      unsealedMarker(row.id, row.organizationId, reserved[index] as KeyDocument, startedAt),
+    ),
+  );
   const taken = await insertSkippingDuplicates(keys, reserved);
   const existing = await findByIds(
     keys,
@@ -80,9 +96,17 @@ async function attemptInsert(
   });
   const outcome = decide(facts);
   if (outcome.status === 'conflict') {
-    await releaseKeys(
+    const own = slots.filter((slot) => slot.own).map((slot) => slot.key);
+    await releaseKeys(keys, own);
+    // A key another writer claimed (to write its event) outlives the release, and so must its
+    // marker; the markers of the others name event ids nobody will write.
+    const kept = await findByIds(
       keys,
-      slots.filter((slot) => slot.own).map((slot) => slot.key),
+      own.map((key) => key._id),
+    );
+    await dropMarkers(
+      unsealed,
+      rows.filter((row) => kept.get(toKeyDocument(row)._id)?.event_id !== row.id).map((row) => row.id),
     );
     return outcome;
   }
@@ -93,6 +117,16 @@ async function attemptInsert(
     orphans.map((slot) => slot.key),
   );
   if (!claimed) return undefined;
+  // The first writer's marker may have expired long ago (it crashed before writing the event).
+  await insertSkippingDuplicates(
+    unsealed,
+    orphans.map((slot) => unsealedMarker(slot.key.event_id, slot.row.organizationId, slot.key, startedAt)),
+  );
+  // A replayed row's own id is written nowhere: its key names the first writer's event.
+  await dropMarkers(
+    unsealed,
+    replays.map((slot) => slot.row.id),
+  );
 
   const written = [...slots.filter((slot) => slot.own), ...orphans].map((slot) =>
     toEventDocument(slot.row, slot.key),
@@ -130,7 +164,7 @@ async function attemptInsert(
  * the retry reads the winner's key: a replay or a conflict.
  */
 export async function insertEventRowsInTransaction(
-  { keys, events }: MongoCollections,
+  { keys, events, unsealed }: MongoCollections,
   rows: readonly EventRow[],
   decide: IdempotencyDecision,
   session: ClientSession,
@@ -184,8 +218,38 @@ export async function insertEventRowsInTransaction(
       throw new Error('idempotency keys read in the transaction changed under it');
   }
   const written = [...own, ...orphans].map((slot) => toEventDocument(slot.row, slot.key));
-  if (written.length > 0) await events.insertMany(written, { session });
+  if (written.length > 0) {
+    // The markers commit with the events, or neither does. An orphan's marker may be there
+    // already (its first writer's): an upsert, since a duplicate key would abort the transaction.
+    const startedAt = new Date();
+    await unsealed.bulkWrite(
+      [...own, ...orphans].map((slot) => {
+        const marker = unsealedMarker(slot.key.event_id, slot.row.organizationId, slot.key, startedAt);
+        return { updateOne: { filter: { _id: marker._id }, update: { $setOnInsert: marker }, upsert: true } };
+      }),
+      { session, ordered: true },
+    );
+    await events.insertMany(written, { session });
+  }
   return outcome;
+}
+
+/** The sealer's marker for event `eventId` of `organizationId`, whose key document is `key`. */
+function unsealedMarker(
+  eventId: string,
+  organizationId: string,
+  key: KeyDocument,
+  createdAt: Date,
+): UnsealedDocument {
+  return { _id: eventId, organization_id: organizationId, key_id: key._id, created_at: createdAt };
+}
+
+/** Deletes the markers of event ids that will never be written. */
+async function dropMarkers(
+  unsealed: MongoCollections['unsealed'],
+  eventIds: readonly string[],
+): Promise<void> {
+  if (eventIds.length > 0) await unsealed.deleteMany(byIds(eventIds));
 }
 
 /** The documents of `ids` that exist, by `_id`. */

@@ -101,10 +101,12 @@ export async function* streamEventPages(
 /**
  * Deletes the oldest `limit` events of an organization before `before`, and their key documents
  * first: a crash in between leaves expired events without keys (the next purge deletes them),
- * never keys without events, which a replay would use to write the purged event back.
+ * never keys without events, which a replay would use to write the purged event back. Their
+ * sequence links and sealer markers go after them (readers skip a link without its event; a
+ * marker without event or key expires).
  */
 export async function deleteEventsBefore(
-  { events, keys }: MongoCollections,
+  { events, keys, links, unsealed }: MongoCollections,
   organizationId: string,
   before: Date,
   limit: number,
@@ -132,6 +134,8 @@ export async function deleteEventsBefore(
     { organization_id: organizationId, _id: { $in: ids } },
     { session },
   );
+  await links.deleteMany(byIds(ids), { session });
+  await unsealed.deleteMany(byIds(ids), { session });
   return deletedCount;
 }
 

@@ -36,10 +36,14 @@ export const MONGO_INDEXES: readonly MongoIndex[] = [
     name: 'organization_target_type_time',
     key: { organization_id: 1, 'targets.type': 1, occurred_at: 1 },
   },
-  // Sequenced reads: one organization's sealed events by position (unsealed ones have none).
-  { collection: 'events', name: 'organization_position', key: { organization_id: 1, position: 1 } },
-  // The sealer's scan: events without a position (null in the index), oldest id first.
-  { collection: 'events', name: 'unsealed', key: { position: 1, _id: 1 } },
+  // Sequenced reads by position, and the database's guarantee that no position has two events
+  // (the `_id`, the event id, gives an event at most one position).
+  {
+    collection: 'links',
+    name: 'organization_position',
+    key: { organization_id: 1, position: 1 },
+    unique: true,
+  },
   // Checkpoints of one organization by size (verification and retention read them in order).
   { collection: 'checkpoints', name: 'organization_size', key: { organization_id: 1, size: 1 } },
   { collection: 'schemas', name: 'action_version', key: { action: 1, version: 1 }, unique: true },

@@ -37,6 +37,7 @@ import { mongoLogStreams } from './mongo-log-streams.js';
 import { withMutex } from './mongo-mutex.js';
 import { getRetention, listRetention, setRetention } from './mongo-retention.js';
 import { getSchema, insertSchema, listActions, listSchemas } from './mongo-schemas.js';
+import { sealEvents } from './mongo-sealer.js';
 import { getSequenceHead, readSequencedEvents } from './mongo-sequence.js';
 import {
   acceptSession,
@@ -45,6 +46,7 @@ import {
   transactionsUnsupported,
   whyNoTransactions,
 } from './mongo-transactions.js';
+import { markUnsealedEvents } from './mongo-unsealed-migration.js';
 
 /**
  * Options of {@link mongoStore} that do not depend on where the client comes from.
@@ -204,6 +206,7 @@ export function createMongoStore(
         const candidate = openCollections(db, prefix);
         await ensureIndexes(candidate);
         await fillExportOrganizations(candidate.exports);
+        await markUnsealedEvents(candidate);
         noTransactions = await whyNoTransactions(db);
         capabilities.transactions = noTransactions === undefined;
         database = db;
@@ -222,10 +225,10 @@ export function createMongoStore(
     },
 
     // `opened()` throws inside an async function: a store that is not open rejects, never throws.
-    // Events are inserted unsealed (no transaction could hold a head across the writes). The
-    // sealer that gives them positions and chain links afterwards (`sealEvents`, in
-    // mongo-sequence.ts) is not wired yet: on FerretDB its per-event updates are far too slow.
+    // Events are inserted unsealed (no transaction could hold a head across the writes); core's
+    // sealer gives them positions and chain links afterwards (`sealEvents`, mongo-sealer.ts).
     insertEvents: async (rows, decide) => insertEventRows(opened(), rows, decide),
+    sealEvents: async (chain, limit) => sealEvents(opened(), openedDb(), chain, limit),
     readSequencedEvents: async (query) => readSequencedEvents(opened(), query),
     getSequenceHead: async (organizationId) => getSequenceHead(opened(), organizationId),
     findEvents: async (query) => findEventPage(opened().events, query),

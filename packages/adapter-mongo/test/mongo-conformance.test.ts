@@ -21,7 +21,6 @@ describe('mongo store on its own client', () => {
     reopenStore: () => mongoStore({ url: databases.url, dbName: databases.last(), clientOptions }),
     // The export-file cases run on S3 as well (the run's versitygw, or S3_ENDPOINT's service).
     exportStorages: { s3: () => testS3Storage() },
-    sequenceMissing: 'the MongoDB sealer is not wired yet (issue 15): events stay unsealed',
     rawTamper: () => mongoRawTamper(rawCollections(raw, databases.last())),
   });
 });
@@ -61,36 +60,45 @@ if (inject('mongoHasTransactions')) {
   });
 }
 
-/** The conformance suite's tamper hooks, on the raw driver: updates of the documents themselves. */
+/**
+ * The conformance suite's tamper hooks, on the raw driver: edits of the documents themselves. A
+ * position lives in the event's link (`event_links`), so moving an event or rewriting its hashes
+ * edits the link, and changing or deleting the event edits the event document.
+ */
 function mongoRawTamper(collections: ReturnType<typeof rawCollections>): RawTamper {
-  const { events, heads, checkpoints } = collections;
-  const at = (organizationId: string, position: number) => ({ organization_id: organizationId, position });
+  const { events, links, heads, checkpoints } = collections;
+  const linkAt = async (organizationId: string, position: number) => {
+    const link = await links.findOne({ organization_id: organizationId, position });
+    if (!link) throw new Error(`no link at ${position}`);
+    return link;
+  };
   return {
     async setAction(organizationId, position, action) {
-      await events.updateOne(at(organizationId, position), { $set: { action } });
+      await events.updateOne({ _id: (await linkAt(organizationId, position))._id }, { $set: { action } });
     },
     async deleteEvent(organizationId, position) {
-      await events.deleteOne(at(organizationId, position));
+      await events.deleteOne({ _id: (await linkAt(organizationId, position))._id });
     },
     async setPosition(organizationId, from, to) {
-      await events.updateOne(at(organizationId, from), { $set: { position: to } });
+      await links.updateOne({ _id: (await linkAt(organizationId, from))._id }, { $set: { position: to } });
     },
     async copyEvent(organizationId, from, row) {
-      const source = await events.findOne(at(organizationId, from));
+      const source = await events.findOne({ _id: (await linkAt(organizationId, from))._id });
       if (!source) throw new Error(`no event at ${from}`);
-      await events.insertOne({
-        ...source,
+      await events.insertOne({ ...source, _id: row.id, idempotency_key: row.idempotencyKey });
+      await links.insertOne({
         _id: row.id,
-        idempotency_key: row.idempotencyKey,
+        organization_id: organizationId,
         position: row.position,
         hash: row.hash,
         previous_hash: row.previousHash,
       });
     },
     async setLink(organizationId, position, link) {
-      await events.updateOne(at(organizationId, position), {
-        $set: { hash: link.hash, previous_hash: link.previousHash },
-      });
+      await links.updateOne(
+        { _id: (await linkAt(organizationId, position))._id },
+        { $set: { hash: link.hash, previous_hash: link.previousHash } },
+      );
     },
     async setHead(organizationId, head) {
       await heads.updateOne({ _id: organizationId }, { $set: { position: head.position, hash: head.hash } });

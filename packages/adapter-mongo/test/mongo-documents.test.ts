@@ -37,6 +37,8 @@ it('stores events, keys, schemas, retention and exports as documented', async ()
       })
     ).id,
   );
+  // Sealed now rather than whenever the background sealer runs: the layout includes the link.
+  await auditLog.sealPendingEvents();
   await auditLog.close();
 
   const collections = rawCollections(raw, dbName);
@@ -52,6 +54,15 @@ it('stores events, keys, schemas, retention and exports as documented', async ()
     received_at: event.receivedAt,
     idempotency_key: 'layout',
   });
+  expect(await collections.links.findOne({ _id: event.id })).toStrictEqual({
+    _id: event.id,
+    organization_id: ORG_A,
+    position: 1,
+    hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    previous_hash: '0'.repeat(64),
+  });
+  // Sealed: the sealer's marker is gone.
+  expect(await collections.unsealed.countDocuments({})).toBe(0);
   expect(
     await collections.events.countDocuments({
       occurred_at: { $type: 'date' },

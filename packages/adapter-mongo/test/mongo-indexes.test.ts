@@ -15,9 +15,8 @@ const EXPECTED = {
     organization_actor_id_time: { organization_id: 1, 'actor.id': 1, occurred_at: 1 },
     organization_actor_name_time: { organization_id: 1, 'actor.name': 1, occurred_at: 1 },
     organization_target_type_time: { organization_id: 1, 'targets.type': 1, occurred_at: 1 },
-    organization_position: { organization_id: 1, position: 1 },
-    unsealed: { position: 1, _id: 1 },
   },
+  links: { organization_position: { organization_id: 1, position: 1 } },
   schemas: { action_version: { action: 1, version: 1 } },
 };
 
@@ -42,11 +41,19 @@ it('creates every index at open, idempotently, from many stores at once', async 
     (index) => index.name === 'action_version',
   );
   expect(schemaIndex?.unique).toBe(true);
+  const [positionIndex] = (await collections.links.indexes()).filter(
+    (index) => index.name === 'organization_position',
+  );
+  expect(positionIndex?.unique).toBe(true);
 });
 
 it('documents every index in the README', async () => {
   const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
-  for (const name of [...Object.keys(EXPECTED.events), ...Object.keys(EXPECTED.schemas)]) {
+  for (const name of [
+    ...Object.keys(EXPECTED.events),
+    ...Object.keys(EXPECTED.links),
+    ...Object.keys(EXPECTED.schemas),
+  ]) {
     expect(readme, name).toContain(`\`${name}\``);
   }
 });

@@ -1,13 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { mongoStore } from '@auditkit/adapter-mongo';
 import { createAuditLog } from '@auditkit/core';
-import { countEvents, runTypeScriptProcess } from '@auditkit/core/testing';
+import { countEvents, runTypeScriptProcess, sequenceProcessCase } from '@auditkit/core/testing';
 import { expect, it } from 'vitest';
 import { brokenKeyLinks, rawCollections, useRawClient } from './raw-collections.js';
 import { useTestDatabases } from './test-databases.js';
 
 const writer = fileURLToPath(new URL('./fixtures/race-writer.ts', import.meta.url));
 const databases = useTestDatabases();
+// Worker processes inherit this process's environment.
+process.env.AUDITKIT_TEST_MONGODB_URL = databases.url;
 const raw = useRawClient(databases.url);
 const PROCESSES = 8;
 // 300 keys by default: 8 processes × 300 sequential calls still race on every key, and FerretDB
@@ -65,3 +67,11 @@ async function race(keyCount: number, callers: number) {
       `${outputs.map(({ created }) => created).join(', ')}; keys found without their event: ${repaired}`,
   );
 }
+
+// Without caller transactions (FerretDB has none): 8 processes, each with its own sealer competing
+// for the sealing lease, writing singles and batches to two organizations.
+sequenceProcessCase({
+  workerScript: fileURLToPath(new URL('./fixtures/conformance-worker.ts', import.meta.url)),
+  freshLocation: () => databases.next(),
+  openStore: (dbName) => mongoStore({ url: databases.url, dbName }),
+});

@@ -271,9 +271,15 @@ describe('a store bound to a ClientSession', () => {
   });
 
   it('runs createEvent, createEvents, listEvents and exportEvents of the bound audit log on the session', async () => {
-    const auditLog = await createAuditLog({ store });
+    // The sealer seals committed events on AuditKit's own client, outside any session, as it must:
+    // its runs are held off (and the first one awaited) so that what is measured is the bound calls.
+    const auditLog = await createAuditLog({
+      store,
+      sequence: { sealDelayMs: 3_600_000, sealIntervalMs: 3_600_000 },
+    });
     try {
       await declareSchemas(auditLog);
+      await auditLog.sealPendingEvents();
       const bound = auditLog.withTransaction(session);
       const { result: created, commands } = await commandsOf(async () => {
         const one = await bound.createEvent(ORG_A, signInEvent(), { idempotencyKey: 'log-1' });

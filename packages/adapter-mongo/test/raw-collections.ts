@@ -19,6 +19,8 @@ export function rawCollections(client: MongoClient, dbName: string) {
     retention: db.collection<Document & { _id: string }>('auditkit_retention'),
     leases: db.collection<Document & { _id: string }>('auditkit_leases'),
     heads: db.collection<Document & { _id: string }>('auditkit_sequence_heads'),
+    links: db.collection<Document & { _id: string }>('auditkit_event_links'),
+    unsealed: db.collection<Document & { _id: string }>('auditkit_unsealed_events'),
     checkpoints: db.collection<Document & { _id: string }>('auditkit_checkpoints'),
   };
 }

@@ -706,15 +706,15 @@ export async function createAuditLog<TransactionHandle = unknown>(
   const exportStorage = guardExportStorage(
     options.exportStorage ?? filesystemExportStorage(directory === undefined ? {} : { directory }),
   );
-  const integrity = new Integrity(store, options.integrity, now);
-  await store.open();
-
   const { onSealError, ...sealerSettings } = options.sequence ?? {};
   const sealer = new SequenceSealer(
     store,
     { ...DEFAULT_SEALER_SETTINGS, ...sealerSettings },
     onSealError ?? ((error) => process.emitWarning(`AuditKit could not seal events: ${String(error)}`)),
   );
+  const integrity = new Integrity(store, options.integrity, now, () => sealer.sealNow());
+  await store.open();
+
   const schemas = new SchemaRegistry(store, now);
   const limits = { ...DEFAULT_EVENT_LIMITS, ...options.limits };
   const intake = new EventIntake({

@@ -91,9 +91,12 @@ export interface AuditStore<TransactionHandle = unknown> {
   /**
    * Present when `capabilities.sealer` is true: seals events inserted unsealed, at most `limit`
    * of them, in the store's scan order, appending them (per organization) to the chain through
-   * `chain`, and advancing each organization's head by compare-and-set. Core calls it from one
-   * process at a time (holding a lease) and repeats while it returns a full `limit`. Returns how
-   * many events it sealed.
+   * `chain`, and advancing each organization's head by compare-and-set. Core's background runs
+   * call it from one process at a time (the one holding the lease `sequence-sealer`) and repeat
+   * while it returns a full `limit`; an on-demand run (`sealPendingEvents`) calls it whoever holds
+   * the lease, so concurrent calls MUST stay correct (no position given twice, none skipped). A
+   * call cut short (a crash) MUST leave nothing a later call cannot complete. Returns how many
+   * events it sealed.
    */
   sealEvents?(chain: SequenceChain, limit: number): Promise<number>;
 

@@ -92,9 +92,21 @@ export class Integrity {
   readonly #running = new Map<string, Promise<unknown>>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(store: AuditStore, options: IntegrityOptions | undefined, now: () => Date) {
+  readonly #sealFirst: () => Promise<unknown>;
+
+  /**
+   * `sealFirst` runs before each scheduled checkpoint: on a sealer store (MongoDB) the events
+   * just written are not in the head until sealed, and a checkpoint taken at once would miss them.
+   */
+  constructor(
+    store: AuditStore,
+    options: IntegrityOptions | undefined,
+    now: () => Date,
+    sealFirst: () => Promise<unknown> = async () => undefined,
+  ) {
     this.#store = store;
     this.#now = now;
+    this.#sealFirst = sealFirst;
     const settings = options ?? {};
     if ((settings.signingKey === undefined) !== (settings.keyId === undefined)) {
       throw new AuditKitError('invalid_request', 'integrity.signingKey and integrity.keyId go together', {
@@ -148,7 +160,8 @@ export class Integrity {
   #background(organizationId: string): void {
     if (this.#running.has(organizationId)) return;
     this.#pending.delete(organizationId);
-    const run = this.createCheckpoint(organizationId, 'scheduled')
+    const run = this.#sealFirst()
+      .then(() => this.createCheckpoint(organizationId, 'scheduled'))
       .catch((error: unknown) => this.#onError(error))
       .finally(() => this.#running.delete(organizationId));
     this.#running.set(organizationId, run);

@@ -215,6 +215,10 @@ export {
   STREAM_ORGANIZATIONS,
   WORKER_STREAM_SETTINGS,
 } from './log-stream-processes.js';
-export { type ProcessConformanceOptions, runProcessConformance } from './process-cases.js';
+export {
+  type ProcessConformanceOptions,
+  runProcessConformance,
+  sequenceProcessCase,
+} from './process-cases.js';
 export { runConformanceWorker, type WorkerTransactionHooks } from './process-worker.js';
 export { type ProcessResult, runTypeScriptProcess, startTypeScriptProcess } from './processes.js';
