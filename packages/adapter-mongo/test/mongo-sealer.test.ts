@@ -1,4 +1,7 @@
+import { mongoStore } from '@auditkit/adapter-mongo';
+import { createAuditLog } from '@auditkit/core';
 import { chainEvents, type EventRow } from '@auditkit/core/store';
+import { ORG_A } from '@auditkit/core/testing';
 import { MongoClient } from 'mongodb';
 import { afterAll, expect, it } from 'vitest';
 import { type MongoCollections, openCollections } from '../src/mongo-collections.js';
@@ -8,6 +11,7 @@ import { sealEvents } from '../src/mongo-sealer.js';
 import { getSequenceHead, readSequencedEvents } from '../src/mongo-sequence.js';
 import { markUnsealedEvents } from '../src/mongo-unsealed-migration.js';
 import { eventRow } from './event-rows.js';
+import { rawCollections } from './raw-collections.js';
 import { useTestDatabases } from './test-databases.js';
 
 const databases = useTestDatabases();
@@ -124,4 +128,48 @@ it('marks the events of a database written before the sealer at open, so that th
   const sealed = await readSequencedEvents(collections, { organizationId, afterPosition: 0, limit: 100 });
   expect(sealed.map((event) => event.position)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   expect(await collections.migrations.countDocuments({ _id: 'unsealed_markers' })).toBe(1);
+});
+
+// Writers drop the markers of event ids nobody will write (a replayed row's own id, the rows of a
+// call core decided was a conflict), so after a seal none is left over and every event is linked.
+it('leaves no marker behind for replays and conflicts, and links every stored event once', async () => {
+  const dbName = databases.next();
+  const auditLog = await createAuditLog({ store: mongoStore({ client, dbName }) });
+  try {
+    await auditLog.createSchema({ action: 'user.signed_in', targets: [] });
+    const event = (id: string) => ({
+      action: 'user.signed_in',
+      occurredAt: new Date('2024-05-01T12:00:00Z'),
+      actor: { type: 'user', id },
+      targets: [],
+      context: { location: '10.0.0.1' },
+    });
+    const first = await auditLog.createEvent(ORG_A, event('u1'), { idempotencyKey: 'k1' });
+    const replay = await auditLog.createEvent(ORG_A, event('u1'), { idempotencyKey: 'k1' });
+    expect(replay.id).toBe(first.id);
+    await expect(auditLog.createEvent(ORG_A, event('u2'), { idempotencyKey: 'k1' })).rejects.toMatchObject({
+      code: 'idempotency_conflict',
+    });
+    // A batch with one new key and one conflicting key stores nothing.
+    await expect(
+      auditLog.createEvents(ORG_A, [
+        { event: event('u3'), idempotencyKey: 'k3' },
+        { event: event('u2'), idempotencyKey: 'k1' },
+      ]),
+    ).rejects.toMatchObject({ code: 'idempotency_conflict' });
+    await auditLog.createEvents(ORG_A, [
+      { event: event('u1'), idempotencyKey: 'k1' },
+      { event: event('u4'), idempotencyKey: 'k4' },
+    ]);
+    await auditLog.sealPendingEvents();
+
+    const collections = rawCollections(client, dbName);
+    expect(await collections.unsealed.countDocuments({})).toBe(0);
+    const eventIds = (await collections.events.find({}).toArray()).map((document) => document._id).sort();
+    const linked = (await collections.links.find({}).toArray()).map((link) => link._id).sort();
+    expect(eventIds).toHaveLength(2);
+    expect(linked).toEqual(eventIds);
+  } finally {
+    await auditLog.close();
+  }
 });
