@@ -173,3 +173,32 @@ it('leaves no marker behind for replays and conflicts, and links every stored ev
     await auditLog.close();
   }
 });
+
+// After a write, core nudges the sealer (sequence.sealDelayMs later) rather than leaving the event
+// to the next interval run: single createEvent calls (group commit) included. The interval here
+// is a minute, so only the nudge can seal within the 10 s this waits.
+it('seals a single createEvent shortly after it resolves, without waiting for the interval run', async () => {
+  const auditLog = await createAuditLog({
+    store: mongoStore({ client, dbName: databases.next() }),
+    sequence: { sealIntervalMs: 60_000 },
+  });
+  try {
+    await auditLog.createSchema({ action: 'user.signed_in', targets: [] });
+    for (let i = 1; i <= 3; i++) {
+      await auditLog.createEvent(ORG_A, {
+        action: 'user.signed_in',
+        occurredAt: new Date(),
+        actor: { type: 'user', id: `u${i}` },
+        targets: [],
+        context: { location: '10.0.0.1' },
+      });
+      const deadline = Date.now() + 10_000;
+      while (((await auditLog.getSequenceHead(ORG_A))?.position ?? 0) < i && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect((await auditLog.getSequenceHead(ORG_A))?.position).toBe(i);
+    }
+  } finally {
+    await auditLog.close();
+  }
+});

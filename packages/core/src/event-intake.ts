@@ -122,6 +122,8 @@ export class EventIntake {
     if (single && this.#group && row && rows.length === 1) {
       // A valid, identified event joins the next group; its outcome is its own.
       const outcome = await this.#group.submit(row, prepared[0]?.idempotencyKey ?? row.idempotencyKey);
+      // As after a batch: a sealer store seals shortly after, not only on its interval.
+      this.#options.afterWrite?.();
       return [{ ...outcome.event, replayed: outcome.replayed }];
     }
 
