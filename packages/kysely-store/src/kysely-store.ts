@@ -3,6 +3,7 @@ import type {
   ActionRecord,
   AuditStore,
   AuditStoreCapabilities,
+  ChainLink,
   Checkpoint,
   EventPageQuery,
   EventRow,
@@ -23,7 +24,14 @@ import { columnsToEvent, eventToColumns } from './event-rows.js';
 import { sqlLeases } from './leases.js';
 import { sqlLogStreams } from './log-streams.js';
 import { ConflictRollback, ownTransactionWriter, type RowWriter, savepointWriter } from './row-writers.js';
-import { linkRows, lockSequenceHead, writeSequenceHeads } from './sequence-heads.js';
+import { SequenceHeadCache } from './sequence-head-cache.js';
+import {
+  advanceSequenceHeadsFrom,
+  lastLinks,
+  linkRows,
+  lockSequenceHeads,
+  writeSequenceHeads,
+} from './sequence-heads.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
 import { type SequencingSwitch, UNSEQUENCED_FOR_BENCHMARKS } from './unsequenced-writes.js';
 
@@ -50,6 +58,39 @@ function byKey(a: EventRow, b: EventRow): number {
   if (a.organizationId !== b.organizationId) return a.organizationId < b.organizationId ? -1 : 1;
   if (a.idempotencyKey === b.idempotencyKey) return 0;
   return a.idempotencyKey < b.idempotencyKey ? -1 : 1;
+}
+
+/** The heads a sequenced write left (once it returns), and the organizations whose remembered head was wrong. */
+interface WrittenHeads {
+  heads?: Map<string, SequenceHead>;
+  missed: string[];
+}
+
+/**
+ * `links` with the rows of `organizations` linked again after their `heads` (the others' links
+ * are kept: their heads did not change).
+ */
+function relink(
+  rows: readonly EventRow[],
+  links: readonly ChainLink[],
+  organizations: ReadonlySet<string>,
+  heads: ReadonlyMap<string, SequenceHead | undefined>,
+  chain: SequenceChain,
+): ChainLink[] {
+  const indexes: number[] = [];
+  rows.forEach((row, index) => {
+    if (organizations.has(row.organizationId)) indexes.push(index);
+  });
+  const again = linkRows(
+    indexes.map((index) => rows[index] as EventRow),
+    heads,
+    chain,
+  );
+  const relinked = [...links];
+  indexes.forEach((rowIndex, index) => {
+    relinked[rowIndex] = again[index] as ChainLink;
+  });
+  return relinked;
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -79,7 +120,7 @@ export function kyselyStore<TransactionHandle = unknown>(
   const leases = { ...sqlLeases(db, traits), ...sqlLogStreams(db, traits) };
   const sequencing: SequencingSwitch = { on: true };
   const store: AuditStore<TransactionHandle> = {
-    ...storeOn(db, traits, ownTransactionWriter(db), sequencing),
+    ...storeOn(db, traits, ownTransactionWriter(db), sequencing, new SequenceHeadCache()),
     ...leases,
     name: config.name,
     capabilities: { ...config.capabilities, transactions: bindTransaction !== undefined },
@@ -90,7 +131,10 @@ export function kyselyStore<TransactionHandle = unknown>(
     store.withTransaction = (handle) => {
       const caller = bindTransaction(handle);
       return {
-        ...onCallerTransaction(caller, storeOn(caller.db, traits, savepointWriter(caller), sequencing)),
+        ...onCallerTransaction(
+          caller,
+          storeOn(caller.db, traits, savepointWriter(caller), sequencing, undefined),
+        ),
         ...leases,
         name: config.name,
         // Reads inside the caller's transaction page through findEvents: no COPY cells here.
@@ -115,6 +159,8 @@ function storeOn(
   traits: SqlDialectTraits,
   writer: RowWriter,
   sequencing: SequencingSwitch,
+  /** Heads this process wrote, on AuditKit's own connections only (see SequenceHeadCache). */
+  headCache: SequenceHeadCache | undefined,
 ): DataMethods {
   const insertColumns = eventColumnsInserter();
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
@@ -165,7 +211,7 @@ function storeOn(
   return {
     insertEvents: (rows, decide, chain) =>
       sequencing.on
-        ? writer((executor) => writeRows(executor, rows, decide, chain))
+        ? writeSequenced(rows, decide, chain, headCache)
         : writer((executor) => writeUnsequencedRows(executor, rows, decide), {
             withoutTransaction: rows.length === 1,
           }),
@@ -425,27 +471,66 @@ function storeOn(
   };
 
   /**
-   * Locks the sequence heads of the rows' organizations, inserts the rows whose keys are free
-   * with core's chain links, reads back the events stored under the others, and lets core
-   * decide; throws ConflictRollback when core decided a conflict, to roll the transaction back.
-   * The heads stay locked until the transaction ends, which is what makes positions follow
+   * Locks and advances the sequence heads of the rows' organizations, inserts the rows whose keys
+   * are free with core's chain links, reads back the events stored under the others, and lets
+   * core decide; throws ConflictRollback when core decided a conflict, to roll the transaction
+   * back. The heads stay locked until the transaction ends, which is what makes positions follow
    * commit order.
+   *
+   * Where `cache` remembers every organization's head (this process wrote it last), the links
+   * are computed first and the heads locked and advanced in one statement that holds only if
+   * they are still the remembered ones (`advanceSequenceHeadsFrom`); a head that moved meanwhile
+   * is read under its lock and its rows linked again. Otherwise the heads are locked and read
+   * first (one statement), then advanced (one more). Either way a row is only ever written with
+   * a link continuing its organization's locked head.
    */
   async function writeRows(
     executor: Kysely<AuditDatabase>,
     rows: readonly EventRow[],
     decide: IdempotencyDecision,
     chain: SequenceChain,
+    cache: SequenceHeadCache | undefined,
+    written: WrittenHeads,
   ): Promise<InsertEventsResult> {
-    // Heads first, in ascending organization order: two batches that share organizations lock
-    // them in the same order and cannot deadlock; every later lock of this call (the unique
-    // index's) is taken under them.
-    const heads = new Map<string, SequenceHead | undefined>();
-    for (const organizationId of [...new Set(rows.map((row) => row.organizationId))].sort()) {
-      heads.set(organizationId, await lockSequenceHead(executor, organizationId));
+    // Ascending organization order: two writes that share organizations lock their heads in the
+    // same order and cannot deadlock; every later lock of this call (the unique index's) is
+    // taken under them.
+    const organizations = [...new Set(rows.map((row) => row.organizationId))].sort();
+    const remembered = cache?.headsOf(organizations);
+    // The heads the links continue from; linked as if every row were new, which is the common
+    // case (replays are renumbered below).
+    let heads: Map<string, SequenceHead | undefined>;
+    let links: ChainLink[];
+    if (remembered && cache) {
+      heads = new Map(remembered);
+      links = linkRows(rows, heads, chain);
+      const next = lastLinks(rows, links);
+      // Before the statement is sent: a write this process starts meanwhile continues from here.
+      cache.advancing(heads, next);
+      const moved = await advanceSequenceHeadsFrom(executor, remembered, next);
+      const missed = organizations.filter((organizationId) => !moved.has(organizationId));
+      if (missed.length > 0) {
+        // Another process wrote since (or a write this one continued rolled back). Those heads
+        // are locked now; the next write of theirs reads them under the lock, as a first would.
+        cache.forget(missed);
+        written.missed = missed;
+        for (const [organizationId, head] of await lockSequenceHeads(executor, missed)) {
+          heads.set(organizationId, head);
+        }
+        links = relink(rows, links, new Set(missed), heads, chain);
+        const relinked = lastLinks(rows, links);
+        await writeSequenceHeads(
+          executor,
+          new Map(missed.map((id) => [id, relinked.get(id) as SequenceHead])),
+        );
+      }
+    } else {
+      heads = await lockSequenceHeads(executor, organizations);
+      links = linkRows(rows, heads, chain);
+      const next = lastLinks(rows, links);
+      cache?.advancing(heads, next);
+      await writeSequenceHeads(executor, next);
     }
-    // Linked as if every row were new, which is the common case; replays are renumbered below.
-    let links = linkRows(rows, heads, chain);
     const linkOf = new Map(rows.map((row, index) => [row.id, links[index]]));
     const inserted = new Set<string>();
     // Inserted in one global (organization, key) order, concurrent batches take the unique
@@ -466,12 +551,13 @@ function storeOn(
     const outcome = decide(await writeFacts(executor, rows, inserted));
     if (outcome.status === 'conflict') throw new ConflictRollback(outcome);
     const fresh = rows.filter((row) => inserted.has(row.id));
+    let final = lastLinks(rows, links);
     if (fresh.length < rows.length) {
       // Some rows were replays: the inserted ones close up behind the head, in ascending order,
       // so each moves down onto a free position (a replay's hole or its own).
-      links = linkRows(fresh, heads, chain);
+      const freshLinks = linkRows(fresh, heads, chain);
       for (const [index, row] of fresh.entries()) {
-        const link = links[index];
+        const link = freshLinks[index];
         if (!link) throw new Error('the chain returned fewer links than rows');
         // Unmoved means every row before it in its organization was new: the link is unchanged too.
         if (link.position === linkOf.get(row.id)?.position) continue;
@@ -481,8 +567,47 @@ function storeOn(
           .where('id', '=', row.id)
           .execute();
       }
+      // Each head moves back to its last inserted row, or to where it was if all were replays.
+      final = lastLinks(fresh, freshLinks);
+      for (const organizationId of organizations) {
+        if (!final.has(organizationId)) {
+          final.set(organizationId, heads.get(organizationId) ?? { position: 0, hash: '' });
+        }
+      }
+      cache?.advancing(heads, final);
+      await writeSequenceHeads(executor, final);
     }
-    await writeSequenceHeads(executor, fresh, links);
+    written.heads = final;
+    return outcome;
+  }
+
+  /**
+   * Writes through `writer` with the heads `cache` remembers: a write that did not commit is
+   * forgotten (a write that continued from it misses and links again), one that did is
+   * remembered for the next.
+   */
+  async function writeSequenced(
+    rows: readonly EventRow[],
+    decide: IdempotencyDecision,
+    chain: SequenceChain,
+    cache: SequenceHeadCache | undefined,
+  ): Promise<InsertEventsResult> {
+    const written: WrittenHeads = { missed: [] };
+    const organizations = () => new Set(rows.map((row) => row.organizationId));
+    let outcome: InsertEventsResult;
+    try {
+      outcome = await writer((executor) => writeRows(executor, rows, decide, chain, cache, written));
+    } catch (error) {
+      cache?.forget(organizations());
+      throw error;
+    }
+    if (outcome.status === 'conflict') cache?.forget(organizations());
+    else if (written.heads) {
+      // Not those whose remembered head was wrong: another process is writing them, and the
+      // next write reads them under the lock instead of trying a head that likely moved again.
+      for (const organizationId of written.missed) written.heads.delete(organizationId);
+      cache?.committed(written.heads);
+    }
     return outcome;
   }
 
