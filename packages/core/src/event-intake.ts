@@ -56,6 +56,9 @@ export class EventIntake {
           conflict: (key) => conflictError([0], () => key, true),
         },
         options.groupCommit,
+        // A store that links events inside its writes holds each organization's head row for
+        // the length of the write: concurrent groups sharing one would take turns on it.
+        { organizationsApart: !options.store.capabilities.sealer },
       );
   }
 

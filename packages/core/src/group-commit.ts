@@ -51,6 +51,8 @@ export interface GroupOutcome {
 
 interface Waiter {
   row: EventRow;
+  /** `row.organizationId`, read once. */
+  organizationId: string;
   /** `(organizationId, idempotencyKey)`: unique within a group, as `insertEvents` requires. */
   pair: string;
   /** The caller's key as given (or the derived one), for its conflict message. */
@@ -78,7 +80,13 @@ export interface GroupCommitWriter {
  *   conflict and the others are written again, without them;
  * - when a group write fails otherwise, each of its callers is written alone, so a failure
  *   that only one row causes reaches only that caller (a row that was in fact stored comes back
- *   as a replay of itself: ids and content are the caller's own).
+ *   as a replay of itself: ids and content are the caller's own);
+ * - with `organizationsApart` (a store that links events to their organization's chain inside
+ *   the write, under the organization's head row), groups written at the same time never share
+ *   an organization: a second group holding one would only wait on the first one's head row
+ *   until it commits, keeping a connection busy for nothing, while its other organizations'
+ *   events could have gone ahead. A caller whose organization is being written waits for the
+ *   next group (which then takes all of its organization's waiting callers at once).
  */
 export class GroupCommit {
   readonly #writer: GroupCommitWriter;
@@ -86,17 +94,25 @@ export class GroupCommit {
   #queue: Waiter[] = [];
   #running = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #pumpPending = false;
+  /** Organizations of the groups being written, when groups keep organizations apart. */
+  readonly #writing: Map<string, number> | undefined;
 
-  constructor(writer: GroupCommitWriter, settings: GroupCommitSettings) {
+  constructor(
+    writer: GroupCommitWriter,
+    settings: GroupCommitSettings,
+    { organizationsApart = false }: { organizationsApart?: boolean } = {},
+  ) {
     this.#writer = writer;
     this.#settings = settings;
+    this.#writing = organizationsApart ? new Map() : undefined;
   }
 
   /** Writes one row in the next group; resolves or rejects with this row's own outcome. */
   submit(row: EventRow, displayKey: string): Promise<GroupOutcome> {
     return new Promise<GroupOutcome>((resolve, reject) => {
       const pair = `${row.organizationId.length}:${row.organizationId}:${row.idempotencyKey}`;
-      this.#queue.push({ row, pair, displayKey, resolve, reject });
+      this.#queue.push({ row, organizationId: row.organizationId, pair, displayKey, resolve, reject });
       this.#schedule();
     });
   }
@@ -110,7 +126,22 @@ export class GroupCommit {
       }, this.#settings.windowMs);
       return;
     }
-    this.#pump();
+    this.#pumpSoon();
+  }
+
+  /**
+   * Pumps once the current turn of the event loop is over: the calls made in the same turn (the
+   * callers a finished group just resolved, which call again at once, or a burst of calls) are
+   * then split over the free writes together, instead of the first one going out alone and the
+   * rest waiting behind it. A lone call waits for no timer, only for the turn to end.
+   */
+  #pumpSoon(): void {
+    if (this.#pumpPending) return;
+    this.#pumpPending = true;
+    setImmediate(() => {
+      this.#pumpPending = false;
+      this.#pump();
+    });
   }
 
   #pump(): void {
@@ -118,23 +149,44 @@ export class GroupCommit {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    while (this.#running < this.#settings.maxConcurrentWrites && this.#queue.length > 0) {
-      const group = this.#takeGroup();
+    let free = this.#settings.maxConcurrentWrites - this.#running;
+    while (free > 0 && this.#queue.length > 0) {
+      const writing = this.#writing;
+      const eligible = writing
+        ? this.#queue.filter((waiter) => !writing.has(waiter.organizationId)).length
+        : this.#queue.length;
+      // Every waiting caller's organization is being written: the next group forms when one ends.
+      if (eligible === 0) return;
+      // The waiting calls shared out over the free writes, so they are written side by side.
+      const group = this.#takeGroup(Math.ceil(eligible / free));
+      if (group.length === 0) return;
+      const organizations = this.#startWriting(group);
       this.#running++;
+      free--;
       void this.#commit(group).finally(() => {
         this.#running--;
-        this.#pump();
+        this.#endWriting(organizations);
+        this.#pumpSoon();
       });
     }
   }
 
-  /** The oldest waiters, at most `maxEvents`, no pair twice; the others keep their place. */
-  #takeGroup(): Waiter[] {
+  /**
+   * The oldest waiters, about `size` of them and never more than `maxEvents`, no pair twice; the
+   * others keep their place. When groups keep organizations apart, whole organizations are
+   * taken (oldest first, until `size` is reached), and none being written by another group.
+   */
+  #takeGroup(size: number): Waiter[] {
     const group: Waiter[] = [];
     const pairs = new Set<string>();
     const rest: Waiter[] = [];
+    const organizations = this.#writing && this.#organizationsToTake(this.#writing, size);
     for (const waiter of this.#queue) {
-      if (group.length < this.#settings.maxEvents && !pairs.has(waiter.pair)) {
+      if (
+        group.length < this.#settings.maxEvents &&
+        !pairs.has(waiter.pair) &&
+        (organizations ? organizations.has(waiter.organizationId) : group.length < size)
+      ) {
         pairs.add(waiter.pair);
         group.push(waiter);
       } else {
@@ -143,6 +195,42 @@ export class GroupCommit {
     }
     this.#queue = rest;
     return group;
+  }
+
+  /** Organizations not being written, in the order their oldest caller came, until `size` callers. */
+  #organizationsToTake(writing: ReadonlyMap<string, number>, size: number): Set<string> {
+    const waiting = new Map<string, number>();
+    for (const { organizationId } of this.#queue) {
+      if (!writing.has(organizationId)) waiting.set(organizationId, (waiting.get(organizationId) ?? 0) + 1);
+    }
+    const organizations = new Set<string>();
+    let taken = 0;
+    for (const [organizationId, count] of waiting) {
+      if (taken >= size) break;
+      organizations.add(organizationId);
+      taken += count;
+    }
+    return organizations;
+  }
+
+  /** Marks the group's organizations as being written (when groups keep them apart). */
+  #startWriting(group: readonly Waiter[]): string[] {
+    const writing = this.#writing;
+    if (!writing) return [];
+    const organizations = [...new Set(group.map((waiter) => waiter.organizationId))];
+    for (const organizationId of organizations)
+      writing.set(organizationId, (writing.get(organizationId) ?? 0) + 1);
+    return organizations;
+  }
+
+  #endWriting(organizations: readonly string[]): void {
+    const writing = this.#writing;
+    if (!writing) return;
+    for (const organizationId of organizations) {
+      const count = (writing.get(organizationId) ?? 1) - 1;
+      if (count > 0) writing.set(organizationId, count);
+      else writing.delete(organizationId);
+    }
   }
 
   /** Writes a group until every waiter has its outcome; never rejects. */

@@ -4,13 +4,17 @@
 // (packages/core/src/testing/group-commit-cases.ts).
 import { AuditKitError, type AuditLog, createAuditLog, memoryStore } from '@auditkit/core';
 import type { AuditStore, EventRow } from '@auditkit/core/store';
-import { declareSchemas, ORG_A, signInEvent } from '@auditkit/core/testing';
+import { declareSchemas, ORG_A, ORG_B, signInEvent } from '@auditkit/core/testing';
 import { describe, expect, it } from 'vitest';
 
 interface Staged {
   store: AuditStore;
   /** Row count of every insertEvents call, in call order (the bound store's included). */
   sizes: number[];
+  /** The organizations of every insertEvents call, in call order. */
+  organizations: string[][];
+  /** Most insertEvents calls running at once. */
+  mostAtOnce: number;
   /** Row counts of the bound (caller-transaction) store's insertEvents calls. */
   boundSizes: number[];
 }
@@ -23,14 +27,23 @@ function stagedStore(delayMs: number): Staged {
   const inner = memoryStore();
   const sizes: number[] = [];
   const boundSizes: number[] = [];
+  const organizations: string[][] = [];
+  let running = 0;
   const insert =
     (record: number[]): AuditStore['insertEvents'] =>
     async (rows, decide, chain) => {
       record.push(rows.length);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      if (rows.some((row: EventRow) => row.metadata?.poison))
-        throw new Error('the driver chokes on this row');
-      return inner.insertEvents(rows, decide, chain);
+      organizations.push([...new Set(rows.map((row) => row.organizationId))]);
+      running += 1;
+      staged.mostAtOnce = Math.max(staged.mostAtOnce, running);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (rows.some((row: EventRow) => row.metadata?.poison))
+          throw new Error('the driver chokes on this row');
+        return await inner.insertEvents(rows, decide, chain);
+      } finally {
+        running -= 1;
+      }
     };
   const store: AuditStore = {
     ...inner,
@@ -44,7 +57,8 @@ function stagedStore(delayMs: number): Staged {
       close: async () => {},
     }),
   };
-  return { store, sizes, boundSizes };
+  const staged: Staged = { store, sizes, boundSizes, organizations, mostAtOnce: 0 };
+  return staged;
 }
 
 async function openLog(staged: Staged, groupCommit?: Parameters<typeof createAuditLog>[0]['groupCommit']) {
@@ -57,12 +71,13 @@ async function openLog(staged: Staged, groupCommit?: Parameters<typeof createAud
 }
 
 const event = (tag: string) => signInEvent({ metadata: { tag } });
-const many = (log: AuditLog, count: number, prefix = 'e') =>
+const many = (log: AuditLog, count: number, prefix = 'e', organizationOf = (_i: number) => ORG_A) =>
   Promise.all(
     Array.from({ length: count }, (_, i) =>
-      log.createEvent(ORG_A, event(`${prefix}-${i}`), { idempotencyKey: `${prefix}-${i}` }),
+      log.createEvent(organizationOf(i), event(`${prefix}-${i}`), { idempotencyKey: `${prefix}-${i}` }),
     ),
   );
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('group commit', () => {
   it('writes a lone call at once, alone, and groups the calls that arrive while it is written', async () => {
@@ -75,20 +90,58 @@ describe('group commit', () => {
     expect(performance.now() - started).toBeLessThan(1000);
 
     staged.sizes.length = 0;
-    const created = await many(log, 40);
+    const first = log.createEvent(ORG_A, event('first'));
+    // Once the first call is being written, 39 more arrive.
+    await nextTurn();
+    const created = await many(log, 39);
+    await first;
     // The first call found nothing running and went alone; the other 39 waited for it, together.
     expect(staged.sizes).toEqual([1, 39]);
-    expect(created.map((e) => e.metadata?.tag)).toEqual(Array.from({ length: 40 }, (_, i) => `e-${i}`));
+    expect(created.map((e) => e.metadata?.tag)).toEqual(Array.from({ length: 39 }, (_, i) => `e-${i}`));
     await log.close();
+  });
+
+  it('writes the calls of one turn of the event loop together, shared out over the free writes', async () => {
+    const staged = stagedStore(30);
+    const log = await openLog(staged, { maxConcurrentWrites: 1 });
+    await many(log, 40);
+    expect(staged.sizes).toEqual([40]);
+
+    staged.sizes.length = 0;
+    const two = await openLog(staged, { maxConcurrentWrites: 2 });
+    // Two organizations, so the two writes do not have to keep them apart (see below).
+    await many(two, 40, 'two', (i) => (i % 2 ? ORG_A : ORG_B));
+    expect(staged.sizes).toEqual([20, 20]);
+    await log.close();
+    await two.close();
   });
 
   it('runs up to maxConcurrentWrites groups at once and never more than maxEvents rows in one', async () => {
     const staged = stagedStore(30);
     const log = await openLog(staged, { maxConcurrentWrites: 2, maxEvents: 10 });
-    await many(log, 42);
-    expect(staged.sizes.slice(0, 2)).toEqual([1, 1]);
+    await many(log, 42, 'e', (i) => (i % 2 ? ORG_A : ORG_B));
+    expect(staged.mostAtOnce).toBe(2);
     expect(Math.max(...staged.sizes)).toBe(10);
     expect(staged.sizes.reduce((a, b) => a + b, 0)).toBe(42);
+    await log.close();
+  });
+
+  it('never writes one organization in two groups at once, on a store that links events as it writes them', async () => {
+    // The memory store chains inside insertEvents (no sealer): a second group of the same
+    // organization would wait on the first. Calls of one organization go one group at a time.
+    const staged = stagedStore(30);
+    const log = await openLog(staged, { maxConcurrentWrites: 2 });
+    await many(log, 30);
+    expect(staged.mostAtOnce).toBe(1);
+    expect(staged.sizes).toEqual([30]);
+
+    // Three organizations over two writes: each organization is in one of them, never both.
+    staged.sizes.length = 0;
+    staged.organizations.length = 0;
+    const organizations = [ORG_A, ORG_B, 'org_c'];
+    await many(log, 30, 'three', (i) => organizations[i % 3] as string);
+    expect(staged.sizes.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(staged.organizations.slice(0, 2).flat().sort()).toEqual([...organizations].sort());
     await log.close();
   });
 
