@@ -125,6 +125,44 @@ export function sequenceCases(
       );
     });
 
+    it('continues the chain where another writer of the database moved the head, and after a rolled-back write', async () => {
+      // A SQL store links a write after the head it wrote last, if the database still holds it;
+      // here a second store on the same database (as another process) moves the head between
+      // its writes, and a conflicting write it linked and rolled back must leave no trace.
+      const log = await context.open();
+      await declareSchemas(log);
+      const other = (context.capabilities.persistent ? await context.reopen?.() : undefined) ?? log;
+      const events = manyEvents(40);
+      const written: string[] = [];
+      const own = async (from: number, count: number) => {
+        const batch = events.slice(from, from + count).map((event, i) => ({
+          event,
+          idempotencyKey: `own-${from + i}`,
+        }));
+        written.push(...(await log.createEvents(ORG_A, batch)).map((event) => event.id));
+      };
+      await own(0, 3);
+      await own(3, 2);
+      for (let round = 0; round < 4; round++) {
+        written.push((await other.createEvent(ORG_A, events[10 + round] as never)).id);
+        await own(20 + round * 3, round === 3 ? 1 : 3);
+      }
+      await expectAuditKitError(
+        log.createEvents(ORG_A, [
+          { event: events[35] as never, idempotencyKey: 'own-new' },
+          { event: events[36] as never, idempotencyKey: 'own-0' },
+        ]),
+        'idempotency_conflict',
+      );
+      written.push((await other.createEvent(ORG_A, events[37] as never)).id);
+      await own(38, 2);
+      const sequence = await sealedSequence(log, ORG_A);
+      expect(sequence.map((sequenced) => sequenced.position)).toEqual(
+        Array.from({ length: written.length }, (_, i) => i + 1),
+      );
+      expect(sequence.map((sequenced) => sequenced.event.id)).toEqual(written);
+    });
+
     if (!begin) return;
 
     it('gives a rolled-back caller transaction’s events no position, and the next event the freed one', async () => {
