@@ -2,7 +2,7 @@ import { mongoStore } from '@auditkit/adapter-mongo';
 import { createAuditLog } from '@auditkit/core';
 import { chainEvents, type EventRow } from '@auditkit/core/store';
 import { ORG_A } from '@auditkit/core/testing';
-import { MongoClient } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import { afterAll, expect, it } from 'vitest';
 import { type MongoCollections, openCollections } from '../src/mongo-collections.js';
 import { keyId } from '../src/mongo-documents.js';
@@ -45,12 +45,29 @@ async function insertUnsealed(collections: MongoCollections, rows: readonly Even
   );
 }
 
-// A seal cut short after its head claimed the links and half of them were inserted (what a crash
-// between the writes leaves): the next run completes it, without a gap or a double position.
-it('completes a seal cut short half-way through its writes: positions 1..n once each, links chained', async () => {
+/** A new database's collections, with their indexes. */
+async function freshCollections(): Promise<{ db: Db; collections: MongoCollections }> {
   const db = client.db(databases.next());
   const collections = openCollections(db, 'auditkit_');
   await ensureIndexes(collections);
+  return { db, collections };
+}
+
+/** A sign-in by user `userId` (the schema `user.signed_in` with no targets). */
+function signIn(userId: string, occurredAt: Date) {
+  return {
+    action: 'user.signed_in',
+    occurredAt,
+    actor: { type: 'user', id: userId },
+    targets: [],
+    context: { location: '10.0.0.1' },
+  };
+}
+
+// A seal cut short after its head claimed the links and half of them were inserted (what a crash
+// between the writes leaves): the next run completes it, without a gap or a double position.
+it('completes a seal cut short half-way through its writes: positions 1..n once each, links chained', async () => {
+  const { db, collections } = await freshCollections();
   const rows = Array.from({ length: 10 }, (_, i) => eventRow(`crash-${i}`, `fp-${i}`));
   await insertUnsealed(collections, rows);
   // The links collection of the crashing sealer: it inserts 5 links, then "crashes".
@@ -97,9 +114,7 @@ it('completes a seal cut short half-way through its writes: positions 1..n once 
 // returns, from 100 per database: a seal that wrote 300 links as updates in one command never
 // returned, and left the database answering nobody. Links are now inserted, in one command.
 it('seals 300 events in one run (more links than FerretDB has connections per database)', async () => {
-  const db = client.db(databases.next());
-  const collections = openCollections(db, 'auditkit_');
-  await ensureIndexes(collections);
+  const { db, collections } = await freshCollections();
   const rows = Array.from({ length: 300 }, (_, i) => eventRow(`many-${i}`, `fp-many-${i}`));
   await insertUnsealed(collections, rows);
   expect(await sealEvents(collections, db, chainEvents, 500)).toBe(300);
@@ -112,9 +127,7 @@ it('seals 300 events in one run (more links than FerretDB has connections per da
 // A database written by a release before the sealer holds events without markers: the start-up
 // migration marks them, once, and the sealer then gives them positions.
 it('marks the events of a database written before the sealer at open, so that they are sealed', async () => {
-  const db = client.db(databases.next());
-  const collections = openCollections(db, 'auditkit_');
-  await ensureIndexes(collections);
+  const { db, collections } = await freshCollections();
   const rows = Array.from({ length: 25 }, (_, i) => eventRow(`old-${i}`, `fp-old-${i}`));
   await insertUnsealed(collections, rows);
   await collections.unsealed.deleteMany({});
@@ -137,13 +150,7 @@ it('leaves no marker behind for replays and conflicts, and links every stored ev
   const auditLog = await createAuditLog({ store: mongoStore({ client, dbName }) });
   try {
     await auditLog.createSchema({ action: 'user.signed_in', targets: [] });
-    const event = (id: string) => ({
-      action: 'user.signed_in',
-      occurredAt: new Date('2024-05-01T12:00:00Z'),
-      actor: { type: 'user', id },
-      targets: [],
-      context: { location: '10.0.0.1' },
-    });
+    const event = (id: string) => signIn(id, new Date('2024-05-01T12:00:00Z'));
     const first = await auditLog.createEvent(ORG_A, event('u1'), { idempotencyKey: 'k1' });
     const replay = await auditLog.createEvent(ORG_A, event('u1'), { idempotencyKey: 'k1' });
     expect(replay.id).toBe(first.id);
@@ -185,13 +192,7 @@ it('seals a single createEvent shortly after it resolves, without waiting for th
   try {
     await auditLog.createSchema({ action: 'user.signed_in', targets: [] });
     for (let i = 1; i <= 3; i++) {
-      await auditLog.createEvent(ORG_A, {
-        action: 'user.signed_in',
-        occurredAt: new Date(),
-        actor: { type: 'user', id: `u${i}` },
-        targets: [],
-        context: { location: '10.0.0.1' },
-      });
+      await auditLog.createEvent(ORG_A, signIn(`u${i}`, new Date()));
       const deadline = Date.now() + 10_000;
       while (((await auditLog.getSequenceHead(ORG_A))?.position ?? 0) < i && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 10));

@@ -344,30 +344,12 @@ export function cliCases(
         published.map((checkpoint) => `${JSON.stringify(checkpoint)}\n`).join(''),
       );
 
-      const ok = await runCli([
-        'verify',
-        '--url',
-        database.url,
-        '-o',
-        ORG,
-        '--public-key',
-        `k1=${keyFile}`,
-        '--checkpoints',
-        checkpointsFile,
-      ]);
+      const verifyArgs = ['verify', '--url', database.url, '-o', ORG, '--public-key', `k1=${keyFile}`];
+      const ok = await runCli([...verifyArgs, '--checkpoints', checkpointsFile]);
       expect(ok.stderr).toBe('');
       expect(ok.code).toBe(0);
       expect(ok.stdout.toString('utf8')).toBe('ok: 30 events checked (positions 1 to 30), 2 checkpoints\n');
-      const json = await runCli([
-        'verify',
-        '--url',
-        database.url,
-        '-o',
-        ORG,
-        '--public-key',
-        `k1=${keyFile}`,
-        '--json',
-      ]);
+      const json = await runCli([...verifyArgs, '--json']);
       expect(JSON.parse(json.stdout.toString('utf8'))).toMatchObject({
         ok: true,
         checked: 30,

@@ -41,6 +41,24 @@ function lines(stdout: string): unknown[] {
 }
 
 /**
+ * Runs `processes` workers at once, each `workload location organizationId <its index>`, and
+ * expects every one to exit 0; resolves with the first JSON line each printed, in worker order.
+ */
+async function runWorkers(
+  workerScript: string,
+  processes: number,
+  args: { workload: string; location: string; organizationId: string },
+): Promise<unknown[]> {
+  const results = await Promise.all(
+    Array.from({ length: processes }, (_, p) =>
+      runTypeScriptProcess(workerScript, [args.workload, args.location, args.organizationId, String(p)]),
+    ),
+  );
+  for (const result of results) expect(result.code, result.stderr).toBe(0);
+  return results.map((result) => lines(result.stdout)[0]);
+}
+
+/**
  * The guarantees that need real OS processes: racing writers, racing conflicts and crashes.
  * Each adapter calls it with a worker script and a way to make fresh locations.
  *
@@ -87,13 +105,11 @@ export function runProcessConformance(options: ProcessConformanceOptions): void 
           const location = await options.freshLocation();
           // Migrate first, so the race is about ingestion (migration races have their own test).
           await (await open(location)).close();
-          const results = await Promise.all(
-            Array.from({ length: processes }, (_, p) =>
-              runTypeScriptProcess(options.workerScript, [workload, location, 'org_race', String(p)]),
-            ),
-          );
-          for (const result of results) expect(result.code, result.stderr).toBe(0);
-          const idLists = results.map((result) => lines(result.stdout)[0] as string[]);
+          const idLists = (await runWorkers(options.workerScript, processes, {
+            workload,
+            location,
+            organizationId: 'org_race',
+          })) as string[][];
           for (const ids of idLists) {
             expect(ids).toHaveLength(events);
             expect(ids).toEqual(idLists[0]);
@@ -118,13 +134,12 @@ export function runProcessConformance(options: ProcessConformanceOptions): void 
       async () => {
         const location = await options.freshLocation();
         await (await open(location)).close();
-        const results = await Promise.all(
-          Array.from({ length: processes }, (_, p) =>
-            runTypeScriptProcess(options.workerScript, ['conflict', location, 'org_conflict', String(p)]),
-          ),
-        );
-        for (const result of results) expect(result.code, result.stderr).toBe(0);
-        const outcomes = results.map((result) => (lines(result.stdout)[0] as { outcome: string }).outcome);
+        const outputs = (await runWorkers(options.workerScript, processes, {
+          workload: 'conflict',
+          location,
+          organizationId: 'org_conflict',
+        })) as { outcome: string }[];
+        const outcomes = outputs.map((output) => output.outcome);
         expect(outcomes.filter((outcome) => outcome === 'stored')).toHaveLength(1);
         expect(outcomes.filter((outcome) => outcome === 'idempotency_conflict')).toHaveLength(processes - 1);
         const auditLog = await open(location);
@@ -238,15 +253,11 @@ export function sequenceProcessCase(
     async () => {
       const location = await options.freshLocation();
       await (await open(location)).close();
-      const results = await Promise.all(
-        Array.from({ length: processes }, (_, p) =>
-          runTypeScriptProcess(options.workerScript, ['sequence-mix', location, 'org_seq', String(p)]),
-        ),
-      );
-      for (const result of results) expect(result.code, result.stderr).toBe(0);
-      const outputs = results.map(
-        (result) => lines(result.stdout)[0] as { committed: string[]; rolledBack: string[] },
-      );
+      const outputs = (await runWorkers(options.workerScript, processes, {
+        workload: 'sequence-mix',
+        location,
+        organizationId: 'org_seq',
+      })) as { committed: string[]; rolledBack: string[] }[];
       const committed = new Set(outputs.flatMap((output) => output.committed));
       const rolledBack = outputs.flatMap((output) => output.rolledBack);
       if (options.transactions) expect(rolledBack.length).toBeGreaterThan(0);
