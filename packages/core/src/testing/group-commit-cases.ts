@@ -228,8 +228,10 @@ export function groupCommitCases(context: ConformanceContext): void {
       );
       expect(stored.find((event) => event.id === winner.value.id)?.metadata).toEqual(winner.value.metadata);
       // The calls were written in groups (one insertEvents call for many callers), no group
-      // holding one key twice.
-      expect(Math.max(...sizes)).toBeGreaterThanOrEqual(20);
+      // holding one key twice. The 34 calls of one turn are shared out over the default 2
+      // concurrent writes: about 17 each on a sealer store (MongoDB); a store that links as it
+      // writes keeps organizations apart, so ORG_A's 30 calls go together.
+      expect(Math.max(...sizes)).toBeGreaterThanOrEqual(10);
     });
 
     for (const [name, groupCommit] of [
