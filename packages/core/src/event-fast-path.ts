@@ -45,10 +45,38 @@ function absentSize(value: object, key: string): number {
   return key in value ? 8 : 0;
 }
 
+// Characters JSON escapes (quote, backslash, controls, NUL among them) and surrogates (which may
+// be lone). A string without any is storable text (well-formed, no NUL) and its JSON is itself in
+// quotes, so one test here stands for `isStorableText` and for the canonical writer's own check.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * Whether every string the lane accepted in the current event is {@link NEEDS_CARE}-free, so the
+ * canonical writer may quote them as they are (`lastEventTextIsPlain`). Reset with {@link size}.
+ */
+let plain = true;
+
+/** `isStorableText`, noting in {@link plain} a string the canonical writer must escape. */
+function storable(value: string): boolean {
+  if (!NEEDS_CARE.test(value)) return true;
+  plain = false;
+  return isStorableText(value);
+}
+
 function isText(value: unknown, maxLength: number): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) return false;
   size += value.length + 2;
-  return isStorableText(value);
+  return storable(value);
+}
+
+/**
+ * Whether every string of the event the last {@link fastNormalizeEvent} call accepted needs no
+ * JSON escaping (`canonicalEventJson`'s `plainText`). Read it right after the call: the lane is
+ * synchronous, so no other event interleaves.
+ */
+export function lastEventTextIsPlain(): boolean {
+  return plain;
 }
 
 /** The metadata copy `metadataSchema` returns, or `undefined` when any rule might be broken. */
@@ -62,7 +90,7 @@ export function fastMetadata(value: unknown): Metadata | undefined {
     if (!METADATA_LIMITS.keyPattern.test(key) || FORBIDDEN_METADATA_KEYS.has(key)) return undefined;
     const entry = value[key];
     if (typeof entry === 'string') {
-      if (entry.length > METADATA_LIMITS.maxStringValueLength || !isStorableText(entry)) return undefined;
+      if (entry.length > METADATA_LIMITS.maxStringValueLength || !storable(entry)) return undefined;
       copy[key] = entry;
       size += key.length + entry.length + 6;
     } else if (typeof entry === 'number') {
@@ -110,6 +138,7 @@ function fastParty(value: unknown, maxLength: number): Party | undefined {
  */
 export function fastNormalizeEvent(input: unknown, limits: EventLimits): NormalizedEvent | undefined {
   size = 0;
+  plain = true;
   if (!isPlainObject(input) || !onlyKeys(input, EVENT_KEYS)) return undefined;
   const { action, occurredAt: occurredAtInput, version: versionInput } = input;
   const maxLength = limits.maxFieldLength;

@@ -1,5 +1,5 @@
 import { AuditKitError, type AuditKitErrorDetail } from './errors.js';
-import { fastNormalizeEvent } from './event-fast-path.js';
+import { fastNormalizeEvent, lastEventTextIsPlain } from './event-fast-path.js';
 import {
   type AuditLogEvent,
   type CreateAuditLogEventInput,
@@ -38,6 +38,14 @@ interface IntakeOptions {
 }
 
 const MAX_KEY_LENGTH = 255;
+
+/** A validated event of a call, before it is identified. */
+interface PreparedEvent {
+  event: NormalizedEvent;
+  idempotencyKey: string | undefined;
+  /** The fast lane found no string needing JSON escapes (`identifyEvent`'s `plainText`). */
+  plainText: boolean;
+}
 
 /** Validates, identifies and stores events: the whole write path of `createEvent(s)`. */
 export class EventIntake {
@@ -171,7 +179,7 @@ export class EventIntake {
 
   async #validateAll(items: readonly BatchEventInput[], single: boolean) {
     const errors: AuditKitErrorDetail[] = [];
-    const prepared: { event: NormalizedEvent; idempotencyKey: string | undefined }[] = [];
+    const prepared: PreparedEvent[] = [];
     let index = 0;
     // One closure per call, not per event: it reads the loop's current index.
     const at = (detail: AuditKitErrorDetail) => errors.push(single ? detail : { ...detail, index });
@@ -187,6 +195,7 @@ export class EventIntake {
       // Plainly valid events of acceptable size take the fast lane; everything else is sized,
       // then zod decides (and explains).
       let normalized = fastNormalizeEvent(event, this.#options.limits);
+      let plainText = normalized !== undefined && lastEventTextIsPlain();
       if (!normalized) {
         const oversize = oversizeReason(event, this.#options.limits.maxEventBytes);
         if (oversize) {
@@ -199,11 +208,12 @@ export class EventIntake {
           continue;
         }
         normalized = normalize(parsed.data);
+        plainText = false;
       }
       const validator = this.#options.schemas.cachedValidator(normalized.action, normalized.version);
       const schemaErrors = validator ? validator(normalized) : await this.#schemaErrors(normalized);
       for (const detail of schemaErrors) at(detail);
-      prepared.push({ event: normalized, idempotencyKey });
+      prepared.push({ event: normalized, idempotencyKey, plainText });
     }
     if (errors.length > 0) throw invalidEventError(errors, items.length, single);
     return prepared;
@@ -231,14 +241,10 @@ export class EventIntake {
         ];
   }
 
-  #toRows(
-    organizationId: string,
-    prepared: { event: NormalizedEvent; idempotencyKey: string | undefined }[],
-    contents: string[],
-  ): EventRow[] {
+  #toRows(organizationId: string, prepared: PreparedEvent[], contents: string[]): EventRow[] {
     const receivedAt = this.#options.now();
-    return prepared.map(({ event, idempotencyKey }) => {
-      const identity = identifyEvent(organizationId, event, idempotencyKey);
+    return prepared.map(({ event, idempotencyKey, plainText }) => {
+      const identity = identifyEvent(organizationId, event, idempotencyKey, plainText);
       const id = newEventId(receivedAt.getTime());
       const { idempotencyKey: key, fingerprint } = identity;
       const { action, occurredAt, version, actor, targets, context, metadata } = event;

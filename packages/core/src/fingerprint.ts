@@ -48,14 +48,16 @@ function sha256(text: string): string {
 
 /**
  * Fingerprints a normalized event and settles its idempotency key. `occurredAt` enters as its
- * ISO string, so a `Date` and the equivalent ISO string give the same fingerprint.
+ * ISO string, so a `Date` and the equivalent ISO string give the same fingerprint. `plainText`
+ * as `canonicalEventJson`'s: set only when every string of the event is known to need no escaping.
  */
 export function identifyEvent(
   organizationId: string,
   event: NormalizedEvent,
   idempotencyKey: string | undefined,
+  plainText = false,
 ): EventIdentity {
-  const canonical = canonicalEventJson(event);
+  const canonical = canonicalEventJson(event, plainText);
   if (idempotencyKey !== undefined) {
     return {
       fingerprint: sha256(canonical),

@@ -1,6 +1,8 @@
+import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastMetadata, fastNormalizeEvent } from '../src/event-fast-path.js';
+import { canonicalEventJson } from '../src/canonical-event.js';
+import { fastMetadata, fastNormalizeEvent, lastEventTextIsPlain } from '../src/event-fast-path.js';
 import { normalize } from '../src/event-intake.js';
 import { createEventInputSchema } from '../src/event-model.js';
 import { oversizeReason } from '../src/event-size.js';
@@ -205,9 +207,14 @@ function shapeOf(value: unknown): unknown {
 
 const schemas = new Map<EventLimits, ReturnType<typeof createEventInputSchema>>();
 
+/** Accepted events whose strings the lane found plain / in need of escapes. */
+const plainVerdicts = { plain: 0, escaped: 0 };
+
 function checkAgainstZod(input: unknown, limits: EventLimits): boolean {
   const fast = fastNormalizeEvent(input, limits);
   if (fast === undefined) return false;
+  const plain = lastEventTextIsPlain();
+  plainVerdicts[plain ? 'plain' : 'escaped']++;
   let schema = schemas.get(limits);
   if (!schema) {
     schema = createEventInputSchema(limits);
@@ -223,6 +230,11 @@ function checkAgainstZod(input: unknown, limits: EventLimits): boolean {
     const reference = normalize(parsed.data);
     expect(shapeOf(fast)).toEqual(shapeOf(reference));
     expect(fast).toStrictEqual(reference);
+    // The lane's verdict lets the canonical writer skip its escape checks: the text must still
+    // be exactly RFC 8785's.
+    expect(canonicalEventJson(fast, plain)).toBe(
+      canonicalize({ ...reference, occurredAt: reference.occurredAt.toISOString() }),
+    );
   }
   return true;
 }
@@ -251,6 +263,9 @@ describe('the event fast lane agrees with zod', () => {
     );
     // The generator's user agents may be empty or malformed; the rest must take the lane.
     expect(accepted).toBeGreaterThan(1000);
+    // Both verdicts of the plain-text check are exercised (quotes, backslashes, controls, emoji).
+    expect(plainVerdicts.plain).toBeGreaterThan(100);
+    expect(plainVerdicts.escaped).toBeGreaterThan(100);
   });
 
   it('sizes events exactly as oversizeReason does: accepted up to the byte limit, refused past it', () => {
