@@ -9,9 +9,9 @@ import {
   withoutUndefined,
 } from './event-model.js';
 import { oversizeReason } from './event-size.js';
-import { identifyEvent } from './fingerprint.js';
+import { type EventIdentity, identifyEvent } from './fingerprint.js';
 import { GroupCommit, type GroupCommitSettings } from './group-commit.js';
-import { decideIdempotentOutcome } from './idempotent-outcome.js';
+import { decideOutcomeBuilding } from './idempotent-outcome.js';
 import { newEventId } from './ids.js';
 import { chainEvents, chainReusingContent } from './integrity/sequence-chain.js';
 import type { EventLimits } from './limits.js';
@@ -38,14 +38,6 @@ interface IntakeOptions {
 }
 
 const MAX_KEY_LENGTH = 255;
-
-/** A validated event of a call, before it is identified. */
-interface PreparedEvent {
-  event: NormalizedEvent;
-  idempotencyKey: string | undefined;
-  /** The fast lane found no string needing JSON escapes (`identifyEvent`'s `plainText`). */
-  plainText: boolean;
-}
 
 /** Validates, identifies and stores events: the whole write path of `createEvent(s)`. */
 export class EventIntake {
@@ -94,7 +86,11 @@ export class EventIntake {
             contentByRow ??= new Map(rows.map((row, index) => [row, contents[index] as string]));
             return contentByRow.get(event);
           });
-    return this.#options.store.insertEvents(rows, (facts) => decideIdempotentOutcome(rows, facts), chain);
+    return this.#options.store.insertEvents(
+      rows,
+      (facts) => decideOutcomeBuilding(rows, facts, created),
+      chain,
+    );
   }
 
   async create(
@@ -125,61 +121,69 @@ export class EventIntake {
     }
     if (items.length === 0) return [];
 
-    const prepared = await this.#validateAll(items, single);
     const contents: string[] = [];
-    const rows = this.#toRows(organizationId, prepared, contents);
+    const rows = await this.#toRows(organizationId, items, single, contents);
+    // The caller's key of the event at `index` (its stored form may differ), else its derived key.
+    const keyOf = (index: number) =>
+      unwrap(items[index] as BatchEventInput).idempotencyKey ?? rows[index]?.idempotencyKey;
 
     const [row] = rows;
     if (single && this.#group && row && rows.length === 1) {
       // A valid, identified event joins the next group; its outcome is its own.
-      const outcome = await this.#group.submit(row, prepared[0]?.idempotencyKey ?? row.idempotencyKey);
+      const outcome = await this.#group.submit(row, keyOf(0) ?? row.idempotencyKey);
       // As after a batch: a sealer store seals shortly after, not only on its interval.
       this.#options.afterWrite?.();
       return [{ ...outcome.event, replayed: outcome.replayed }];
     }
 
     // Within one call a key may appear twice: same content is one event, other content a conflict.
-    const firstIndexByKey = new Map<string, number>();
-    const uniqueRows: EventRow[] = [];
-    const uniqueContents: string[] = [];
-    const sourceOf: number[] = [];
-    const conflicts: number[] = [];
-    rows.forEach((row, index) => {
-      const first = firstIndexByKey.get(row.idempotencyKey);
-      if (first === undefined) {
-        firstIndexByKey.set(row.idempotencyKey, uniqueRows.length);
-        sourceOf.push(uniqueRows.length);
-        uniqueRows.push(row);
-        uniqueContents.push(contents[index] as string);
-      } else if (uniqueRows[first]?.fingerprint === row.fingerprint) {
-        sourceOf.push(-1 - first);
-      } else {
-        conflicts.push(index);
-      }
-    });
-    const keyOf = (index: number) => prepared[index]?.idempotencyKey ?? rows[index]?.idempotencyKey;
-    if (conflicts.length > 0) throw conflictError(conflicts, keyOf, single);
+    // Nearly every batch has distinct keys: one Set pass shows it, and the rows go as they are.
+    const keys = new Set<string>();
+    for (const { idempotencyKey } of rows) {
+      const known = keys.size;
+      if (keys.add(idempotencyKey).size === known) break;
+    }
+    const unique = keys.size === rows.length ? undefined : withoutRepeatedKeys(rows, contents);
+    if (unique?.conflicts.length) throw conflictError(unique.conflicts, keyOf, single);
 
-    const result = await this.#insert(uniqueRows, uniqueContents);
+    const result = await this.#insert(unique?.rows ?? rows, unique?.contents ?? contents);
     if (result.status === 'conflict') {
-      const original = result.indexes.map((uniqueIndex) => sourceOf.indexOf(uniqueIndex));
+      const original = unique
+        ? result.indexes.map((uniqueIndex) => unique.sourceOf.indexOf(uniqueIndex))
+        : result.indexes;
       throw conflictError(original, keyOf, single);
     }
     this.#options.afterWrite?.();
-    return sourceOf.map((source) => {
+    const events: CreatedAuditLogEvent[] = [];
+    for (let index = 0; index < rows.length; index++) {
+      // `sourceOf`: the unique row an event was written as; -1 - i for a repeat of unique row i.
+      const source = unique ? (unique.sourceOf[index] as number) : index;
       const stored = result.events[source < 0 ? -1 - source : source];
       if (!stored)
         throw new AuditKitError('storage_error', `Store ${this.#options.store.name} returned too few events`);
       const replayed = source < 0 || stored.replayed;
-      // A new event is the one `decideIdempotentOutcome` built from core's row: its fields are
-      // known, and a literal is much cheaper than a spread. Replays come back as the store read them.
-      return replayed ? { ...stored.event, replayed } : created(stored.event);
-    });
+      // A new event is the one `#insert`'s decision built from core's row with `created`: it is
+      // returned as it is. Replays come back as the store read them.
+      events.push(replayed ? { ...stored.event, replayed } : asCreated(stored.event));
+    }
+    return events;
   }
 
-  async #validateAll(items: readonly BatchEventInput[], single: boolean) {
+  /**
+   * Validates every event of the call and, while none is invalid, identifies it and builds its
+   * row in the same pass (a batch with an invalid event stores nothing, so identifying stops at
+   * the first error). `contents[i]` receives the canonical text of `rows[i]`.
+   */
+  async #toRows(
+    organizationId: string,
+    items: readonly BatchEventInput[],
+    single: boolean,
+    contents: string[],
+  ): Promise<EventRow[]> {
     const errors: AuditKitErrorDetail[] = [];
-    const prepared: PreparedEvent[] = [];
+    const rows: EventRow[] = [];
+    const receivedAt = this.#options.now();
+    const receivedTime = receivedAt.getTime();
     let index = 0;
     // One closure per call, not per event: it reads the loop's current index.
     const at = (detail: AuditKitErrorDetail) => errors.push(single ? detail : { ...detail, index });
@@ -213,10 +217,13 @@ export class EventIntake {
       const validator = this.#options.schemas.cachedValidator(normalized.action, normalized.version);
       const schemaErrors = validator ? validator(normalized) : await this.#schemaErrors(normalized);
       for (const detail of schemaErrors) at(detail);
-      prepared.push({ event: normalized, idempotencyKey, plainText });
+      if (errors.length > 0) continue;
+      const identity = identifyEvent(organizationId, normalized, idempotencyKey, plainText);
+      contents.push(identity.content);
+      rows.push(toRow(organizationId, normalized, identity, newEventId(receivedTime), receivedAt));
     }
     if (errors.length > 0) throw invalidEventError(errors, items.length, single);
-    return prepared;
+    return rows;
   }
 
   async #schemaErrors(event: NormalizedEvent): Promise<AuditKitErrorDetail[]> {
@@ -240,50 +247,84 @@ export class EventIntake {
           },
         ];
   }
+}
 
-  #toRows(organizationId: string, prepared: PreparedEvent[], contents: string[]): EventRow[] {
-    const receivedAt = this.#options.now();
-    return prepared.map(({ event, idempotencyKey, plainText }) => {
-      const identity = identifyEvent(organizationId, event, idempotencyKey, plainText);
-      const id = newEventId(receivedAt.getTime());
-      const { idempotencyKey: key, fingerprint } = identity;
-      const { action, occurredAt, version, actor, targets, context, metadata } = event;
-      // Written out rather than spread: one object shape per case, built in one step.
-      const row: EventRow =
-        metadata === undefined
-          ? {
-              object: 'audit_log_event',
-              id,
-              organizationId,
-              action,
-              occurredAt,
-              version,
-              actor,
-              targets,
-              context,
-              receivedAt,
-              idempotencyKey: key,
-              fingerprint,
-            }
-          : {
-              object: 'audit_log_event',
-              id,
-              organizationId,
-              action,
-              occurredAt,
-              version,
-              actor,
-              targets,
-              context,
-              metadata,
-              receivedAt,
-              idempotencyKey: key,
-              fingerprint,
-            };
-      contents.push(identity.content);
-      return row;
-    });
-  }
+/** The row of a validated, identified event. */
+function toRow(
+  organizationId: string,
+  event: NormalizedEvent,
+  identity: EventIdentity,
+  id: string,
+  receivedAt: Date,
+): EventRow {
+  const { idempotencyKey, fingerprint } = identity;
+  const { action, occurredAt, version, actor, targets, context, metadata } = event;
+  // Written out rather than spread: one object shape per case, built in one step.
+  return metadata === undefined
+    ? {
+        object: 'audit_log_event',
+        id,
+        organizationId,
+        action,
+        occurredAt,
+        version,
+        actor,
+        targets,
+        context,
+        receivedAt,
+        idempotencyKey,
+        fingerprint,
+      }
+    : {
+        object: 'audit_log_event',
+        id,
+        organizationId,
+        action,
+        occurredAt,
+        version,
+        actor,
+        targets,
+        context,
+        metadata,
+        receivedAt,
+        idempotencyKey,
+        fingerprint,
+      };
+}
+
+/**
+ * The rows of a call whose keys repeat, each key once: a repeat with the same fingerprint is the
+ * same event (`sourceOf[i]` is `-1 - u` for unique row `u`), one with another is a conflict.
+ */
+function withoutRepeatedKeys(rows: readonly EventRow[], contents: readonly string[]) {
+  const firstIndexByKey = new Map<string, number>();
+  const unique = {
+    rows: [] as EventRow[],
+    contents: [] as string[],
+    sourceOf: [] as number[],
+    conflicts: [] as number[],
+  };
+  rows.forEach((row, index) => {
+    const first = firstIndexByKey.get(row.idempotencyKey);
+    if (first === undefined) {
+      firstIndexByKey.set(row.idempotencyKey, unique.rows.length);
+      unique.sourceOf.push(unique.rows.length);
+      unique.rows.push(row);
+      unique.contents.push(contents[index] as string);
+    } else if (unique.rows[first]?.fingerprint === row.fingerprint) {
+      unique.sourceOf.push(-1 - first);
+    } else {
+      unique.conflicts.push(index);
+    }
+  });
+  return unique;
+}
+
+/** A new event as `created` built it for the decision, else (a store that built its own) a copy. */
+function asCreated(event: AuditLogEvent): CreatedAuditLogEvent {
+  return (event as Partial<CreatedAuditLogEvent>).replayed === false
+    ? (event as CreatedAuditLogEvent)
+    : created(event);
 }
 
 /** A newly stored event as `createEvent(s)` returns it. */

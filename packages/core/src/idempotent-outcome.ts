@@ -23,13 +23,26 @@ export function decideIdempotentOutcome(
   rows: readonly EventRow[],
   facts: readonly EventWriteFact[],
 ): InsertEventsResult {
+  return decideOutcomeBuilding(rows, facts, eventOf);
+}
+
+/**
+ * {@link decideIdempotentOutcome} with the event of each inserted row built by `newEvent`: core's
+ * write path builds there the very object `createEvents` returns (`replayed: false` included), so
+ * a new event is not copied twice.
+ */
+export function decideOutcomeBuilding(
+  rows: readonly EventRow[],
+  facts: readonly EventWriteFact[],
+  newEvent: (row: EventRow) => AuditLogEvent,
+): InsertEventsResult {
   if (facts.length !== rows.length) {
     throw new Error(`the store reported ${facts.length} insert result(s) for ${rows.length} row(s)`);
   }
   const conflicts: number[] = [];
   const events = rows.map((row, index) => {
     const fact = facts[index] as EventWriteFact;
-    if (fact.inserted) return { event: eventOf(row), replayed: false };
+    if (fact.inserted) return { event: newEvent(row), replayed: false };
     if (fact.stored.fingerprint !== row.fingerprint) conflicts.push(index);
     return { event: fact.stored.event, replayed: true };
   });
