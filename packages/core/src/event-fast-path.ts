@@ -113,17 +113,18 @@ function fastParty(value: unknown, maxLength: number): Party | undefined {
   if (!isPlainObject(value) || !onlyKeys(value, PARTY_KEYS)) return undefined;
   const { type, id, name, metadata } = value;
   if (!isText(type, maxLength) || !isText(id, maxLength)) return undefined;
-  const party: Party = { type, id };
   if (name !== undefined) {
     if (!isText(name, maxLength)) return undefined;
-    party.name = name;
   } else size += absentSize(value, 'name');
+  let copy: Metadata | undefined;
   if (metadata !== undefined) {
-    const copy = fastMetadata(metadata);
+    copy = fastMetadata(metadata);
     if (!copy) return undefined;
-    party.metadata = copy;
   } else size += absentSize(value, 'metadata');
-  return party;
+  // Whole literals rather than fields added one by one: a field added later goes to a separately
+  // allocated property store (more garbage to collect) and a chain of shapes.
+  if (name === undefined) return copy === undefined ? { type, id } : { type, id, metadata: copy };
+  return copy === undefined ? { type, id, name } : { type, id, name, metadata: copy };
 }
 
 /**
@@ -164,28 +165,31 @@ export function fastNormalizeEvent(input: unknown, limits: EventLimits): Normali
   const targetsInput = input.targets;
   if (!Array.isArray(targetsInput) || targetsInput.length > limits.maxTargets) return undefined;
   size += 2;
-  const targets: Party[] = [];
+  // Sized up front: an array grown by `push` reserves 16 slots, which every stored event would keep.
+  const targets = new Array<Party>(targetsInput.length);
   for (let i = 0; i < targetsInput.length; i++) {
     const target = fastParty(targetsInput[i], maxLength);
     if (!target) return undefined;
-    targets.push(target);
+    targets[i] = target;
   }
   const contextInput = input.context;
   if (!isPlainObject(contextInput) || !onlyKeys(contextInput, CONTEXT_KEYS)) return undefined;
   const { location, userAgent } = contextInput;
   if (!isText(location, maxLength)) return undefined;
-  const context: NormalizedEvent['context'] = { location };
   if (userAgent !== undefined) {
     if (!isText(userAgent, maxLength)) return undefined;
-    context.userAgent = userAgent;
   } else size += absentSize(contextInput, 'userAgent');
-  const event: NormalizedEvent = { action, occurredAt, version, actor, targets, context };
+  const context: NormalizedEvent['context'] =
+    userAgent === undefined ? { location } : { location, userAgent };
   const metadataInput = input.metadata;
+  let metadata: Metadata | undefined;
   if (metadataInput !== undefined) {
-    const metadata = fastMetadata(metadataInput);
+    metadata = fastMetadata(metadataInput);
     if (!metadata) return undefined;
-    event.metadata = metadata;
   } else size += absentSize(input, 'metadata');
   // Over the byte limit: `oversizeReason` words the refusal.
-  return size > limits.maxEventBytes ? undefined : event;
+  if (size > limits.maxEventBytes) return undefined;
+  return metadata === undefined
+    ? { action, occurredAt, version, actor, targets, context }
+    : { action, occurredAt, version, actor, targets, context, metadata };
 }
