@@ -85,7 +85,10 @@ export function fastMetadata(value: unknown): Metadata | undefined {
   const copy: Metadata = {};
   let count = 0;
   size += 2;
-  for (const key of Object.keys(value)) {
+  // `for…in` walks the keys without allocating `Object.keys`' array; its own keys come in the
+  // same order, and an inherited one (a polluted prototype) is left to zod.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return undefined;
     if (++count > METADATA_LIMITS.maxKeys) return undefined;
     if (!METADATA_LIMITS.keyPattern.test(key) || FORBIDDEN_METADATA_KEYS.has(key)) return undefined;
     const entry = value[key];

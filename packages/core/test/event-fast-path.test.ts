@@ -304,6 +304,25 @@ describe('the event fast lane agrees with zod', () => {
     for (const input of [inherited, nullProto, classActor, getter, base])
       checkAgainstZod(input, DEFAULT_EVENT_LIMITS);
     expect(fastNormalizeEvent(base, DEFAULT_EVENT_LIMITS)).toBeDefined();
+    // A polluted Object.prototype: metadata keys are walked with for…in, which sees inherited keys.
+    const withMetadata = {
+      ...base,
+      metadata: { plan: 'pro' },
+      actor: { type: 'u', id: 'u', metadata: { a: 1 } },
+    };
+    Object.defineProperty(Object.prototype, 'polluted', {
+      value: 'x',
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    try {
+      checkAgainstZod(withMetadata, DEFAULT_EVENT_LIMITS);
+      expect(fastMetadata({ plan: 'pro' })).toBeUndefined();
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+    expect(fastMetadata({ plan: 'pro' })).toEqual({ plan: 'pro' });
   });
 
   it('copies metadata exactly as metadataSchema does, or defers', () => {
