@@ -78,8 +78,8 @@ async function sealOnce(
   chain: SequenceChain,
   limit: number,
 ): Promise<number | undefined> {
-  const { events, heads, links, unsealed } = collections;
-  const markers = await unsealed.find({}).sort({ _id: 1 }).limit(limit).toArray();
+  const { heads, links } = collections;
+  const { markers, found } = await scanMarkers(collections, limit);
   if (markers.length === 0) return 0;
   const organizations = new Set(markers.map((marker) => marker.organization_id));
   const read = await heads.find(byIds([...organizations])).toArray();
@@ -94,9 +94,6 @@ async function sealOnce(
   const ids = markers.map((marker) => marker._id);
   const linked = new Set(
     (await links.find(byIds(ids), { projection: { _id: 1 } }).toArray()).map((l) => l._id),
-  );
-  const found = new Map(
-    (await events.find(byIds(ids)).toArray()).map((document) => [document._id, document]),
   );
   await dropSettledMarkers(collections, markers, linked, found);
   const unlinked = markers.flatMap((marker) => {
@@ -118,6 +115,34 @@ async function sealOnce(
   if (won.length === 0) return claims.length === 0 ? 0 : undefined;
   await completeClaims(collections, db, won);
   return won.reduce((sum, head) => sum + (head.pending?.length ?? 0), 0);
+}
+
+/**
+ * Markers in `_id` order with their events, page after page until `limit` of them have an event
+ * or none is left: markers whose event is not there (a writer that crashed after writing them, or
+ * is still writing) are passed over, so a crashed batch's markers never hold the sealer up.
+ */
+async function scanMarkers(
+  { events, unsealed }: MongoCollections,
+  limit: number,
+): Promise<{ markers: UnsealedDocument[]; found: Map<string, EventDocument> }> {
+  const markers: UnsealedDocument[] = [];
+  const found = new Map<string, EventDocument>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await unsealed
+      .find(after === undefined ? {} : { _id: { $gt: after } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    if (page.length === 0) break;
+    const stored = await events.find(byIds(page.map((marker) => marker._id))).toArray();
+    for (const document of stored) found.set(document._id, document);
+    markers.push(...page);
+    if (found.size >= limit || page.length < limit) break;
+    after = (page.at(-1) as UnsealedDocument)._id;
+  }
+  return { markers, found };
 }
 
 /**

@@ -203,3 +203,30 @@ it('seals a single createEvent shortly after it resolves, without waiting for th
     await auditLog.close();
   }
 });
+
+// A writer that crashed after writing a large batch's markers (before its keys and events) leaves
+// markers with no event in front of every later one: the sealer passes over them, page by page,
+// instead of finding nothing to seal until they expire ten minutes later.
+it('seals the events behind more event-less markers than one scan takes', async () => {
+  const { db, collections } = await freshCollections();
+  await collections.unsealed.insertMany(
+    Array.from({ length: 30 }, (_, i) => ({
+      _id: `audit_log_event_CRASH${String(i).padStart(21, '0')}`,
+      organization_id: ORG_A,
+      key_id: keyId(ORG_A, `crashed-${i}`),
+      created_at: new Date(),
+    })),
+  );
+  const rows = Array.from({ length: 5 }, (_, i) => eventRow(`behind-${i}`, `fp-behind-${i}`));
+  await insertUnsealed(collections, rows);
+  // 10 markers per scan: three pages of event-less markers before the five events.
+  expect(await sealEvents(collections, db, chainEvents, 10)).toBe(5);
+  const sealed = await readSequencedEvents(collections, {
+    organizationId: ORG_A,
+    afterPosition: 0,
+    limit: 100,
+  });
+  expect(sealed.map((event) => event.event.id)).toEqual(rows.map((row) => row.id));
+  // Not old enough to be abandoned: the crashed writer's markers stay.
+  expect(await collections.unsealed.countDocuments({})).toBe(30);
+});
