@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { assertExportObjectKey, type ExportStorage } from '@auditkit/core';
 import {
   checkOptions,
@@ -82,6 +83,8 @@ export interface S3ExportStorageOptions {
 }
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
+// Rounds of listing and aborting a key's unfinished uploads in `delete` (see there).
+const MAX_ABORT_ROUNDS = 5;
 const MAX_SIGNED_URL_SECONDS = 7 * 24 * 3600;
 
 const S3_OPTIONS: OptionsSpec = {
@@ -227,17 +230,29 @@ export function s3ExportStorage(options: S3ExportStorageOptions): ExportStorage 
       const Key = keyOf(key);
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
       // Also the unfinished uploads of this key (a writer killed mid-upload), so their parts stop
-      // costing; a writer still at it then fails instead of completing.
-      const { Uploads = [] } = await client.send(
-        new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: Key }),
-      );
-      for (const upload of Uploads) {
-        if (upload.Key !== Key || upload.UploadId === undefined) continue;
-        await client
-          .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId: upload.UploadId }))
-          .catch((error: unknown) => {
-            if (!(error instanceof Error && error.name === 'NoSuchUpload')) throw error;
-          });
+      // costing; a writer still at it then fails instead of completing. Listed again after the
+      // aborts, and aborted again while any is left: a part upload in flight during an abort can
+      // leave the upload behind (AWS documents aborting more than once; versitygw showed it once, an
+      // upload still listed right after its abort, in a CI run on 2026-12-01).
+      for (let round = 0; ; round++) {
+        const { Uploads = [] } = await client.send(
+          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: Key }),
+        );
+        const ofKey = Uploads.filter((upload) => upload.Key === Key && upload.UploadId !== undefined);
+        if (ofKey.length === 0) return;
+        if (round === MAX_ABORT_ROUNDS) {
+          throw new Error(
+            `the unfinished uploads of ${Key} were still there after ${round} rounds of aborts`,
+          );
+        }
+        if (round > 0) await sleep(100 * round);
+        for (const upload of ofKey) {
+          await client
+            .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key, UploadId: upload.UploadId }))
+            .catch((error: unknown) => {
+              if (!(error instanceof Error && error.name === 'NoSuchUpload')) throw error;
+            });
+        }
       }
     },
     async listUnfinished({ limit, after }) {
