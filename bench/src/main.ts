@@ -68,28 +68,38 @@ const parts = new Set((values.only ?? '').split(','));
 const log = (line: string) => console.error(`[bench] ${line}`);
 const results: Result[] = [];
 const started = Date.now();
-if (parts.has('core')) results.push(...(await coreBenchmarks(counts, log)));
+/** Runs one part and logs how long it took, so `--quick` time can be split per part and adapter. */
+async function timed(label: string, part: () => Promise<Result[]>): Promise<void> {
+  const partStarted = Date.now();
+  results.push(...(await part()));
+  log(`${label}: ${((Date.now() - partStarted) / 1000).toFixed(1)} s`);
+}
+if (parts.has('core')) await timed('core', () => coreBenchmarks(counts, log));
 for (const name of (values.adapters ?? '').split(',').filter(Boolean)) {
   let target: BenchTarget | undefined;
   try {
-    target = await openTarget(name);
-    if (parts.has('ingest')) results.push(...(await ingestBenchmarks(target, counts, log)));
-    if (parts.has('concurrent')) results.push(...(await concurrencyBenchmarks(target, counts, log)));
-    if (parts.has('integrity') && !target.ingestOnly)
-      results.push(...(await integrityBenchmarks(target, counts, log)));
-    if (parts.has('export') && !target.ingestOnly)
-      results.push(...(await exportBenchmarks(target, counts, log)));
+    const opened = await openTarget(name);
+    target = opened;
+    if (parts.has('ingest')) await timed(`${name} ingest`, () => ingestBenchmarks(opened, counts, log));
+    if (parts.has('concurrent'))
+      await timed(`${name} concurrent`, () => concurrencyBenchmarks(opened, counts, log));
+    if (parts.has('integrity') && !opened.ingestOnly)
+      await timed(`${name} integrity`, () => integrityBenchmarks(opened, counts, log));
+    if (parts.has('export') && !opened.ingestOnly)
+      await timed(`${name} export`, () => exportBenchmarks(opened, counts, log));
     // Only the export jobs into S3 vs the filesystem (the export data loaded or reused as above).
-    else if (parts.has('export-storage') && !target.ingestOnly)
-      results.push(...(await exportBenchmarks(target, counts, log, { storageOnly: true })));
-    if (parts.has('verify') && !target.ingestOnly)
-      results.push(...(await verifyBenchmarks(target, counts, log)));
+    else if (parts.has('export-storage') && !opened.ingestOnly)
+      await timed(`${name} export-storage`, () =>
+        exportBenchmarks(opened, counts, log, { storageOnly: true }),
+      );
+    if (parts.has('verify') && !opened.ingestOnly)
+      await timed(`${name} verify`, () => verifyBenchmarks(opened, counts, log));
 
-    if (parts.has('streams') && !target.ingestOnly) {
-      const scale = target.exportScale ?? 1;
+    if (parts.has('streams') && !opened.ingestOnly) {
+      const scale = opened.exportScale ?? 1;
       const streamEvents = Math.round((values.tiny ? 2_000 : values.quick ? 20_000 : 100_000) * scale);
       const lagSeconds = values.tiny ? 2 : values.quick ? 5 : 20;
-      results.push(...(await streamBenchmarks(target, { streamEvents, lagSeconds }, log)));
+      await timed(`${name} streams`, () => streamBenchmarks(opened, { streamEvents, lagSeconds }, log));
     }
   } finally {
     await target?.dispose();

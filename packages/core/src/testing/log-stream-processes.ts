@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit-log.js';
 import type { LogStreamSettings } from '../log-streams/delivery.js';
@@ -34,9 +35,10 @@ export const WORKER_STREAM_SETTINGS: Partial<LogStreamSettings> = {
 export const STREAM_ORGANIZATIONS = ['org_stream_a', 'org_stream_b', 'org_stream_c', 'org_stream_d'] as const;
 
 /**
- * A log stream worker process: `write <location> <count> <seed>` writes `count` events spread
- * over the test organizations in batches of 1–100 (explicit keys, so a retried batch is stored
- * once) and exits; `deliver <location>` delivers log streams until it is killed.
+ * A log stream worker process: `write <location> <count> <seed> [paceMs]` writes `count` events
+ * spread over the test organizations in batches of 1–100 (explicit keys, so a retried batch is
+ * stored once), taking at least `paceMs` in all, and exits; `deliver <location>` delivers log
+ * streams until it is killed.
  *
  * @example
  * ```ts
@@ -44,8 +46,8 @@ export const STREAM_ORGANIZATIONS = ['org_stream_a', 'org_stream_b', 'org_stream
  * ```
  */
 export async function runLogStreamWorker(openStore: (location: string) => AuditStore): Promise<void> {
-  const [workload, location, countText = '0', seedText = '0'] = process.argv.slice(2);
-  if (!workload || !location) throw new Error('usage: <write|deliver> <location> [count] [seed]');
+  const [workload, location, countText = '0', seedText = '0', paceText = '0'] = process.argv.slice(2);
+  if (!workload || !location) throw new Error('usage: <write|deliver> <location> [count] [seed] [paceMs]');
   if (workload === 'deliver') {
     await createAuditLog({ store: openStore(location), logStreams: WORKER_STREAM_SETTINGS });
     process.stdout.write('delivering\n');
@@ -55,6 +57,8 @@ export async function runLogStreamWorker(openStore: (location: string) => AuditS
   const auditLog = await createAuditLog({ store: openStore(location) });
   const count = Number(countText);
   const seed = Number(seedText);
+  const paceMs = Number(paceText);
+  const started = Date.now();
   let written = 0;
   let batch = 0;
   while (written < count) {
@@ -67,6 +71,9 @@ export async function runLogStreamWorker(openStore: (location: string) => AuditS
     await auditLog.createEvents(organizationId, items);
     written += size;
     batch += 1;
+    // Spread the writing over paceMs, so delivery follows it and a kill lands mid-delivery.
+    const ahead = started + (paceMs * written) / count - Date.now();
+    if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
   }
   await auditLog.close();
   process.stdout.write(`${JSON.stringify({ written })}\n`);
@@ -181,32 +188,43 @@ export function runLogStreamProcessCases(options: LogStreamProcessOptions): void
         }
         const total = () => receivers.reduce((sum, receiver) => sum + receiver.events.length, 0);
 
+        // Two delivering processes: each stream is delivered by one of them; a killed one is
+        // started again at once, and the other (or it) takes the streams over when the lease ends.
+        // They are delivering before the writers start, and the writers spread their events over
+        // a second per kill, so the receivers fill while the kills happen rather than all at once.
+        const deliverers = [start(['deliver', location]), start(['deliver', location])];
+        await Promise.all(deliverers.map(({ child }) => once(child.stdout, 'data')));
+        const paceMs = (kills + 1) * 1_000;
         const writers = [0, 1, 2].map((seed) =>
           start([
             'write',
             location,
             String(Math.ceil(events / 3) - (seed === 2 ? Math.ceil(events / 3) * 3 - events : 0)),
             String(seed),
+            String(paceMs),
           ]),
         );
-        // Two delivering processes: each stream is delivered by one of them; a killed one is
-        // started again at once, and the other (or it) takes the streams over when the lease ends.
-        const deliverers = [start(['deliver', location]), start(['deliver', location])];
         let killed = 0;
+        let killedMidDelivery = 0;
         const writing = Promise.all(writers.map((writer) => writer.exited));
         const deadline = Date.now() + 600_000;
         while (killed < kills && Date.now() < deadline) {
-          const before = total();
-          // Kill while events are being delivered: after some progress, at a random moment.
-          while (total() < before + 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+          // Kill while events are being delivered: the k-th kill once k/(kills + 1) of the events
+          // have arrived, at a random moment after. Thresholds below the total are always reached,
+          // however large the batches a deliverer sends between two kills.
+          const threshold = Math.floor((events * (killed + 1)) / (kills + 1));
+          while (total() < threshold && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
           await new Promise((r) => setTimeout(r, Math.random() * 150));
           const index = killed % deliverers.length;
+          if (total() < events) killedMidDelivery += 1;
           deliverers[index]?.child.kill('SIGKILL');
           await deliverers[index]?.exited;
           deliverers[index] = start(['deliver', location]);
           killed += 1;
         }
         expect(killed).toBe(kills);
+        // At least one kill hit a deliverer with events still on their way (the pacing above).
+        expect(killedMidDelivery).toBeGreaterThan(0);
         for (const result of await writing) expect(result.code, result.stderr).toBe(0);
 
         // Everything committed reaches its receiver. A sealer store (MongoDB) may not have sealed
@@ -254,7 +272,7 @@ export function runLogStreamProcessCases(options: LogStreamProcessOptions): void
         expect(duplicates).toBeLessThanOrEqual(kills * STREAM_ORGANIZATIONS.length * batchSize);
         expect(webhook.unauthorized + datadog.unauthorized + splunk.unauthorized).toBe(0);
         console.info(
-          `log streams: ${events} events, ${kills} SIGKILLs → ${total()} received, ${duplicates} duplicates in ${rewinds} re-sent batches; ${outOfIdOrder} positions whose event id is smaller than the previous position's (committed out of id order), all delivered`,
+          `log streams: ${events} events, ${kills} SIGKILLs (${killedMidDelivery} before every event had arrived) → ${total()} received, ${duplicates} duplicates in ${rewinds} re-sent batches; ${outOfIdOrder} positions whose event id is smaller than the previous position's (committed out of id order), all delivered`,
         );
       } finally {
         for (const child of children)
