@@ -56,6 +56,8 @@ export interface BenchTarget {
   exportStorageModes?: boolean;
   /** Export counts are multiplied by this (a slower server gets fewer rows). */
   exportScale?: number;
+  /** `verify` counts are multiplied by this; the export scale when unset. */
+  verifyScale?: number;
   /** Batched-ingest counts are multiplied by this (replays on FerretDB scan the collection). */
   ingestScale?: number;
   /** Only ingest is measured (a variant whose setting cannot change how exports read). */
