@@ -1,4 +1,6 @@
+import { compactJson } from './compact-json.js';
 import type { AuditLogEvent } from './event-model.js';
+import { isoTime } from './iso-time.js';
 
 /**
  * The CSV columns, in order (SPEC "Exports and reads"). Frozen: it describes every export file.
@@ -28,12 +30,21 @@ export const CSV_COLUMNS = Object.freeze([
 /** The formats an export can be written in. */
 export type ExportFormat = 'csv' | 'ndjson';
 
-// OWASP: a spreadsheet runs a cell starting with one of these as a formula.
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-/** Prefixes a cell a spreadsheet would evaluate with `'`, so it shows as text. */
+/**
+ * Prefixes a cell a spreadsheet would evaluate with `'`, so it shows as text. OWASP: a cell
+ * starting with `=`, `+`, `-`, `@`, tab or carriage return runs as a formula. A character code
+ * test, not a regular expression: this runs for every cell of an export.
+ */
 export function neutralizeFormula(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+  const first = cell.charCodeAt(0);
+  return first === 0x3d ||
+    first === 0x2b ||
+    first === 0x2d ||
+    first === 0x40 ||
+    first === 0x09 ||
+    first === 0x0d
+    ? `'${cell}`
+    : cell;
 }
 
 function csvRecord(event: AuditLogEvent): string[] {
@@ -124,12 +135,12 @@ export const EXPORT_CELLS = Object.freeze([
 const CELLS = EXPORT_CELLS.length;
 
 function isoOf(milliseconds: string | null): string {
-  return new Date(Number(milliseconds)).toISOString();
+  return isoTime(new Date(Number(milliseconds)));
 }
 
 /** The JSON text the event-object path writes for a JSON column: `JSON.stringify` of its value. */
 function jsonOf(text: string | null): string {
-  return text === null ? '' : JSON.stringify(JSON.parse(text));
+  return text === null ? '' : compactJson(text);
 }
 
 /**
