@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AuditLog, createAuditLog } from '../audit-log.js';
 import type { LogStreamSettings } from '../log-streams/delivery.js';
@@ -193,7 +192,18 @@ export function runLogStreamProcessCases(options: LogStreamProcessOptions): void
         // They are delivering before the writers start, and the writers spread their events over
         // a second per kill, so the receivers fill while the kills happen rather than all at once.
         const deliverers = [start(['deliver', location]), start(['deliver', location])];
-        await Promise.all(deliverers.map(({ child }) => once(child.stdout, 'data')));
+        await Promise.all(
+          deliverers.map(
+            ({ child, exited }) =>
+              new Promise<void>((resolve, reject) => {
+                child.stdout.once('data', () => resolve());
+                // A deliverer that dies before it is up fails the test now, not at its timeout.
+                void exited.then(({ code, stderr }) =>
+                  reject(new Error(`a delivering process exited (${code}) before it was up: ${stderr}`)),
+                );
+              }),
+          ),
+        );
         const paceMs = (kills + 1) * 1_000;
         const writers = [0, 1, 2].map((seed) =>
           start([
