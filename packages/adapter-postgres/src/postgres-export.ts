@@ -83,6 +83,11 @@ function pushCells(text: string, cells: (string | null)[]): void {
     const fields = line.split('\t');
     if (fields.length !== CELLS_PER_EVENT)
       throw new Error(`COPY returned a row of ${fields.length} fields, expected ${CELLS_PER_EVENT}`);
+    // A backslash starts every escape and every NULL (`\N`): a line without one is pushed as it is.
+    if (!line.includes('\\')) {
+      for (const field of fields) cells.push(field);
+      continue;
+    }
     for (const field of fields)
       cells.push(field === '\\N' ? null : field.includes('\\') ? unescapeField(field) : field);
   }

@@ -104,9 +104,39 @@ function integerEnd(text: string, start: number): number {
 }
 
 /** True when a key (its text between the quotes) is an array index, which V8 orders first. */
-function isIndexKey(key: string): boolean {
-  if (!isDigit(key.charCodeAt(0))) return false; // most keys: no regular expression run
+function isIndexKey(text: string, start: number, end: number): boolean {
+  if (!isDigit(text.charCodeAt(start))) return false; // most keys: nothing cut out, no regular expression
+  const key = text.slice(start, end);
   return key.length <= 10 && /^(?:0|[1-9][0-9]*)$/.test(key) && Number(key) < 4_294_967_295;
+}
+
+/**
+ * True when the key at [start, end) of `text` is spelled as one of `keys` (offset pairs) from
+ * index `first` to `count`. Compares the spelling: two spellings of one key (an escape) are not caught
+ * here, but `stringEnd` accepts only the escapes `JSON.stringify` writes, one per character.
+ */
+function hasKey(
+  text: string,
+  keys: readonly number[],
+  first: number,
+  count: number,
+  start: number,
+  end: number,
+): boolean {
+  const length = end - start;
+  for (let k = first; k < count; k += 2) {
+    const otherStart = keys[k] as number;
+    if ((keys[k + 1] as number) - otherStart !== length) continue;
+    let same = true;
+    for (let j = 0; j < length; j++) {
+      if (text.charCodeAt(start + j) !== text.charCodeAt(otherStart + j)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return true;
+  }
+  return false;
 }
 
 /**
@@ -119,7 +149,29 @@ function isIndexKey(key: string): boolean {
  * ```
  */
 export function compactJson(text: string): string {
-  return compactOrUndefined(text) ?? JSON.stringify(JSON.parse(text));
+  return isCompactForm(text) ? withoutJsonWhitespace(text) : JSON.stringify(JSON.parse(text));
+}
+
+/**
+ * `text` without the whitespace outside its strings. Only for text {@link isCompactForm}
+ * accepted: it relies on the strings being well-formed.
+ */
+function withoutJsonWhitespace(text: string): string {
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === BACKSLASH) i += 1;
+      else if (code === QUOTE) inString = false;
+    } else if (code === QUOTE) inString = true;
+    else if (isWhitespace(code)) {
+      out += text.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** What the scanner accepts next. */
@@ -135,25 +187,26 @@ const Next = {
 type Next = (typeof Next)[keyof typeof Next];
 
 /**
- * The compact text when `text` is well-formed JSON that re-serialises unchanged but for its
- * whitespace; `undefined` when it is not (malformed text included: `JSON.parse` then words the
- * error).
+ * True when `text` is well-formed JSON that `JSON.stringify(JSON.parse(text))` writes back
+ * unchanged but for the whitespace outside its strings; false when it is not (malformed text
+ * included: `JSON.parse` then words the error). Writers of the compact form (here and the CSV
+ * byte writer) drop that whitespace only after this says so.
  */
-function compactOrUndefined(text: string): string | undefined {
-  let out = '';
-  let from = 0;
+export function isCompactForm(text: string): boolean {
   // Each open container: for an object, where its keys start in `keys` (to find a repeated one,
   // by a scan: objects in audit events are small, and a Set per object cost more); -1 for an array.
   const open: number[] = [];
-  const keys: string[] = [];
+  // Keys as [start, end) offsets into `text`, two numbers each: no string is cut out per key.
+  // `keyCount` is how many of its numbers are in use: closing an object drops its keys by moving
+  // it back, not by truncating the array.
+  const keys: number[] = [];
+  let keyCount = 0;
   let next: Next = Next.Value;
   let i = 0;
   while (i < text.length) {
     const code = text.charCodeAt(i);
     if (isWhitespace(code)) {
-      out += text.slice(from, i);
       i += 1;
-      from = i;
       continue;
     }
     switch (next) {
@@ -166,7 +219,7 @@ function compactOrUndefined(text: string): string | undefined {
           break;
         }
         if (code === OPEN_BRACE) {
-          open.push(keys.length);
+          open.push(keyCount);
           i += 1;
           next = Next.KeyOrClose;
           break;
@@ -183,7 +236,7 @@ function compactOrUndefined(text: string): string | undefined {
             : code === MINUS || isDigit(code)
               ? integerEnd(text, i)
               : literalEnd(text, i);
-        if (end < 0) return undefined;
+        if (end < 0) return false;
         i = end;
         next = open.length === 0 ? Next.End : Next.CommaOrClose;
         break;
@@ -196,19 +249,20 @@ function compactOrUndefined(text: string): string | undefined {
           next = open.length === 0 ? Next.End : Next.CommaOrClose;
           break;
         }
-        if (code !== QUOTE) return undefined;
+        if (code !== QUOTE) return false;
         const end = stringEnd(text, i);
-        if (end < 0) return undefined;
-        const key = text.slice(i + 1, end - 1);
+        if (end < 0) return false;
         const first = open[open.length - 1] as number;
-        if (isIndexKey(key) || keys.indexOf(key, first) >= 0) return undefined;
-        keys.push(key);
+        if (isIndexKey(text, i + 1, end - 1) || hasKey(text, keys, first, keyCount, i + 1, end - 1))
+          return false;
+        keys[keyCount++] = i + 1;
+        keys[keyCount++] = end - 1;
         i = end;
         next = Next.Colon;
         break;
       }
       case Next.Colon:
-        if (code !== COLON) return undefined;
+        if (code !== COLON) return false;
         i += 1;
         next = Next.Value;
         break;
@@ -217,18 +271,17 @@ function compactOrUndefined(text: string): string | undefined {
         if (code === COMMA) next = inObject ? Next.Key : Next.Value;
         else if (code === (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) {
           const first = open.pop() as number;
-          if (first >= 0) keys.length = first;
+          if (first >= 0) keyCount = first;
           next = open.length === 0 ? Next.End : Next.CommaOrClose;
-        } else return undefined;
+        } else return false;
         i += 1;
         break;
       }
       case Next.End:
-        return undefined;
+        return false;
     }
   }
-  if (next !== Next.End) return undefined;
-  return out + text.slice(from);
+  return next === Next.End;
 }
 
 /** The end of `true`, `false` or `null` starting at `start`, else -1. */

@@ -23,8 +23,21 @@ const LETTER_Z = 0x5a;
  * ```
  */
 export function isoTime(date: Date): string {
-  const time = date.getTime();
-  if (!(time >= FIRST && time <= LAST)) return date.toISOString(); // also throws for an invalid date, as it does
+  return isoTimeOf(date.getTime());
+}
+
+/**
+ * `new Date(time).toISOString()` for a time in milliseconds since the epoch, without the `Date`
+ * for years 0000–9999 (an export converts two per row).
+ *
+ * @example
+ * ```ts
+ * isoTimeOf(0); // '1970-01-01T00:00:00.000Z'
+ * ```
+ */
+export function isoTimeOf(time: number): string {
+  // Outside the range, and for NaN or a fraction, `toISOString` decides (and throws for an invalid time).
+  if (!(time >= FIRST && time <= LAST) || !Number.isInteger(time)) return new Date(time).toISOString();
   const days = Math.floor(time / MS_PER_DAY);
   let ms = time - days * MS_PER_DAY;
   // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days), with

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { isoTime } from '../src/iso-time.js';
+import { isoTime, isoTimeOf } from '../src/iso-time.js';
 
 it('writes exactly what Date#toISOString writes, over years 0000–9999 and beyond', () => {
   const anyTime = fc.oneof(
@@ -29,4 +29,25 @@ it('writes every day of leap and common years, and the turn of each century, lik
       expect(isoTime(date)).toBe(date.toISOString());
     }
   }
+});
+
+it('isoTimeOf(ms) writes what new Date(ms).toISOString() writes for any number, and fails where it fails', () => {
+  const anyNumber = fc.oneof(
+    fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }),
+    fc.double({ min: -8.7e15, max: 8.7e15 }), // fractions, -0, and beyond the valid range
+    fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 8.64e15, -8.64e15, 8.64e15 + 1, 0.5, -0.5),
+  );
+  fc.assert(
+    fc.property(anyNumber, (time) => {
+      let expected: string | undefined;
+      try {
+        expected = new Date(time).toISOString();
+      } catch {
+        expected = undefined;
+      }
+      if (expected === undefined) expect(() => isoTimeOf(time)).toThrow(RangeError);
+      else expect(isoTimeOf(time)).toBe(expected);
+    }),
+    { numRuns: 5000 },
+  );
 });
