@@ -67,6 +67,9 @@ function csvRecord(event: AuditLogEvent): string[] {
   ];
 }
 
+/** The byte writer every CSV page goes through (synchronous: pages never interleave). */
+const pageWriter = new CsvBytes();
+
 // RFC 4180: a cell is quoted only when it holds a quote, comma or line break; quotes are doubled.
 const NEEDS_QUOTES = /[",\r\n]/;
 const QUOTE = /"/g;
@@ -91,11 +94,38 @@ export function csvHeader(): string {
   return csvLine(CSV_COLUMNS);
 }
 
-/** CSV rows (RFC 4180, formula cells neutralised) for a page of events. */
-export function csvRows(events: readonly AuditLogEvent[]): string {
+/**
+ * {@link csvRows} built as a string with `csvLine`: the reference the byte writer is tested
+ * against, and what it falls back to for a page holding a lone surrogate.
+ */
+export function csvRowsAsText(events: readonly AuditLogEvent[]): string {
   let out = '';
   for (const event of events) out += csvLine(csvRecord(event));
   return out;
+}
+
+/**
+ * CSV rows (RFC 4180, formula cells neutralised) for a page of events, written as UTF-8 bytes by
+ * the same writer as {@link csvRowsFromCells}; a property test checks it equals
+ * {@link csvRowsAsText}.
+ *
+ * @example
+ * ```ts
+ * const text = csvHeader() + csvRows(page);
+ * ```
+ */
+export function csvRows(events: readonly AuditLogEvent[]): string {
+  const writer = pageWriter;
+  writer.start();
+  for (const event of events) {
+    const cells = csvRecord(event);
+    for (let i = 0; i < cells.length; i++) {
+      if (i > 0) writer.separator();
+      writer.cell(cells[i] as string);
+    }
+    writer.lineEnd();
+  }
+  return writer.text() ?? csvRowsAsText(events);
 }
 
 /** One JSON line per event, in the camelCase shape `createEvent` returns. */
@@ -186,8 +216,6 @@ export function csvRowsFromCellsAsText(cells: readonly (string | null)[]): strin
   }
   return out;
 }
-
-const pageWriter = new CsvBytes();
 
 /** A JSON cell: an absent value is an empty cell. */
 function writeJson(writer: CsvBytes, text: string | null): void {

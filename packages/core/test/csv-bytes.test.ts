@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { csvRowsFromCells, csvRowsFromCellsAsText, EXPORT_CELLS } from '../src/export-format.js';
+import type { AuditLogEvent } from '../src/event-model.js';
+import {
+  csvRows,
+  csvRowsAsText,
+  csvRowsFromCells,
+  csvRowsFromCellsAsText,
+  EXPORT_CELLS,
+} from '../src/export-format.js';
+import { normalizedEvent } from './event-arbitraries.js';
 import { spell, spelling, tricky, value } from './json-spellings.js';
 
 // The byte writer (csvRowsFromCells) against the string reference it replaces
@@ -138,4 +146,45 @@ it('writes pages larger than the buffer it keeps, and the pages after it and aft
 
 it('refuses a page whose cell count is not a whole number of events', () => {
   expect(() => csvRowsFromCells(['a', 'b'])).toThrow(/groups of 14/);
+});
+
+/** Stored events: generated normalized events with CSV-hostile text in the fields written as they are. */
+const storedEvent: fc.Arbitrary<AuditLogEvent> = fc
+  .tuple(
+    normalizedEvent,
+    text,
+    text,
+    text,
+    fc.date({ min: new Date(0), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+  )
+  .map(([event, id, organizationId, name, receivedAt]) => ({
+    object: 'audit_log_event' as const,
+    ...event,
+    actor: { ...event.actor, name },
+    id,
+    organizationId,
+    receivedAt,
+  }));
+
+it('writes the event-object path exactly as the string reference for any page of events', () => {
+  fc.assert(
+    fc.property(fc.array(storedEvent, { maxLength: 5 }), (events) => {
+      expect(csvRows(events)).toBe(csvRowsAsText(events));
+    }),
+    { numRuns: 3000 },
+  );
+  const lone: AuditLogEvent = {
+    object: 'audit_log_event',
+    id: 'audit_log_event_1',
+    organizationId: 'org_1',
+    action: '=cmd',
+    version: 1,
+    occurredAt: new Date(0),
+    actor: { type: 'user', id: 'u,1', name: 'half \ud800' },
+    targets: [],
+    context: { location: '"x"' },
+    receivedAt: new Date(1),
+  };
+  expect(csvRows([lone])).toBe(csvRowsAsText([lone]));
+  expect(csvRows([lone])).toContain('\ud800');
 });
