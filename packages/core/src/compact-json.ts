@@ -24,7 +24,8 @@ const LOWER_U = 0x75;
 /** Integers of up to 15 digits are exact doubles, so `JSON.stringify` writes them unchanged. */
 const MAX_EXACT_DIGITS = 15;
 
-function isWhitespace(code: number): boolean {
+/** JSON's insignificant whitespace: space, line feed, carriage return, tab. */
+export function isJsonWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
@@ -166,7 +167,7 @@ function withoutJsonWhitespace(text: string): string {
       if (code === BACKSLASH) i += 1;
       else if (code === QUOTE) inString = false;
     } else if (code === QUOTE) inString = true;
-    else if (isWhitespace(code)) {
+    else if (isJsonWhitespace(code)) {
       out += text.slice(from, i);
       from = i + 1;
     }
@@ -205,7 +206,7 @@ export function isCompactForm(text: string): boolean {
   let i = 0;
   while (i < text.length) {
     const code = text.charCodeAt(i);
-    if (isWhitespace(code)) {
+    if (isJsonWhitespace(code)) {
       i += 1;
       continue;
     }

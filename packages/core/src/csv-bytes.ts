@@ -6,7 +6,7 @@
 // (formula cells neutralised, RFC 4180 quoting, JSON in its `JSON.stringify` form); a property
 // test (test/csv-bytes.test.ts) checks the output equals theirs for any cells.
 
-import { compactJson, isCompactForm } from './compact-json.js';
+import { compactJson, isCompactForm, isJsonWhitespace } from './compact-json.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -19,13 +19,12 @@ const INITIAL_BYTES = 1 << 16;
 /** ...unless a page made it larger than this: one huge page does not pin its memory for good. */
 const KEPT_BYTES = 1 << 22;
 
-/** The first characters a spreadsheet evaluates (see `neutralizeFormula`). */
-function startsFormula(code: number): boolean {
+/**
+ * True for a first character a spreadsheet evaluates as a formula. OWASP: `=`, `+`, `-`, `@`, tab
+ * or carriage return. A character code test, not a regular expression: it runs for every cell.
+ */
+export function startsFormula(code: number): boolean {
   return code === 0x3d || code === 0x2b || code === 0x2d || code === 0x40 || code === 0x09 || code === 0x0d;
-}
-
-function isJsonWhitespace(code: number): boolean {
-  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
 /** What a copy returns instead of its end: the cell needs quotes (copied unquoted). */

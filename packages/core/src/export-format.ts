@@ -1,5 +1,5 @@
 import { compactJson } from './compact-json.js';
-import { CsvBytes } from './csv-bytes.js';
+import { CsvBytes, startsFormula } from './csv-bytes.js';
 import type { AuditLogEvent } from './event-model.js';
 import { isoTimeOf } from './iso-time.js';
 
@@ -33,19 +33,15 @@ export type ExportFormat = 'csv' | 'ndjson';
 
 /**
  * Prefixes a cell a spreadsheet would evaluate with `'`, so it shows as text. OWASP: a cell
- * starting with `=`, `+`, `-`, `@`, tab or carriage return runs as a formula. A character code
- * test, not a regular expression: this runs for every cell of an export.
+ * starting with `=`, `+`, `-`, `@`, tab or carriage return runs as a formula.
+ *
+ * @example
+ * ```ts
+ * neutralizeFormula('=HYPERLINK("http://x")'); // '\'=HYPERLINK("http://x")'
+ * ```
  */
 export function neutralizeFormula(cell: string): string {
-  const first = cell.charCodeAt(0);
-  return first === 0x3d ||
-    first === 0x2b ||
-    first === 0x2d ||
-    first === 0x40 ||
-    first === 0x09 ||
-    first === 0x0d
-    ? `'${cell}`
-    : cell;
+  return startsFormula(cell.charCodeAt(0)) ? `'${cell}` : cell;
 }
 
 function csvRecord(event: AuditLogEvent): string[] {
