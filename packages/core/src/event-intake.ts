@@ -52,7 +52,7 @@ export class EventIntake {
       options.groupCommit &&
       new GroupCommit(
         {
-          write: (rows) => this.#insert(rows),
+          write: (rows, contents) => this.#insert(rows, contents),
           conflict: (key) => conflictError([0], () => key, true),
         },
         options.groupCommit,
@@ -76,14 +76,14 @@ export class EventIntake {
    * chain hash covers the same text, and stores chain these very row objects, so it is not
    * written twice.
    */
-  #insert(rows: readonly EventRow[], contents?: readonly string[]) {
-    let contentByRow: Map<AuditLogEvent, string> | undefined;
+  #insert(rows: readonly EventRow[], contents?: readonly (string | undefined)[]) {
+    let contentByRow: Map<AuditLogEvent, string | undefined> | undefined;
     const chain: SequenceChain =
       contents === undefined
         ? chainEvents
         : chainReusingContent((event) => {
             // Built on the first link only: a store that chains nothing (a sealer store) pays nothing.
-            contentByRow ??= new Map(rows.map((row, index) => [row, contents[index] as string]));
+            contentByRow ??= new Map(rows.map((row, index) => [row, contents[index]]));
             return contentByRow.get(event);
           });
     return this.#options.store.insertEvents(
@@ -130,7 +130,7 @@ export class EventIntake {
     const [row] = rows;
     if (single && this.#group && row && rows.length === 1) {
       // A valid, identified event joins the next group; its outcome is its own.
-      const outcome = await this.#group.submit(row, keyOf(0) ?? row.idempotencyKey);
+      const outcome = await this.#group.submit(row, keyOf(0) ?? row.idempotencyKey, contents[0]);
       // As after a batch: a sealer store seals shortly after, not only on its interval.
       this.#options.afterWrite?.();
       return [{ ...outcome.event, replayed: outcome.replayed }];
