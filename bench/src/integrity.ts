@@ -221,7 +221,7 @@ export async function integrityBenchmarks(
  * commit sees it; a sealer store (MongoDB) seals after commit, and the wait shows here.
  */
 async function commitToSealed(target: BenchTarget, counts: Counts, log: (line: string) => void) {
-  const total = counts.singleEvents;
+  const total = counts.sealedCalls;
   const organizationId = 'org_sealed';
   const { auditLog } = await target.freshAuditLog();
   await declareBenchSchemas(auditLog);

@@ -16,6 +16,10 @@ export interface Counts {
   integrityLockEvents: number;
   exportSmall: number;
   exportLarge: number;
+  /** `verify` loads this share of the (target-scaled) export counts: 1, or 0.2 under `--quick`. */
+  verifyShare: number;
+  /** Sequential createEvent calls timed from commit to sealed. */
+  sealedCalls: number;
   runs: number;
 }
 

@@ -60,6 +60,13 @@ export interface BenchTarget {
   verifyScale?: number;
   /** Batched-ingest counts are multiplied by this (replays on FerretDB scan the collection). */
   ingestScale?: number;
+  /**
+   * Under `--quick` only: the batched-ingest, export, `verify`, log stream and commit → sealed
+   * counts are further multiplied by this, so a slow server keeps the quick run under 3 minutes.
+   * The full run keeps the scales above. The latency and lone-call p50 counts are not scaled:
+   * fewer calls would only make those goal rows noisier.
+   */
+  quickScale?: number;
   /** Only ingest is measured (a variant whose setting cannot change how exports read). */
   ingestOnly?: boolean;
   /**

@@ -41,7 +41,7 @@ export async function verifyBenchmarks(
   allCounts: Counts,
   log: (line: string) => void,
 ): Promise<Result[]> {
-  const scale = target.verifyScale ?? target.exportScale ?? 1;
+  const scale = (target.verifyScale ?? target.exportScale ?? 1) * allCounts.verifyShare;
   const small = Math.round(allCounts.exportSmall * scale);
   const large = Math.round(allCounts.exportLarge * scale);
   // The chain and the head are checked; checkpoints add one comparison each (not measured here).
