@@ -30,5 +30,15 @@ export const postgresTraits: SqlDialectTraits = {
   // 17 columns × 1,000 rows = 17,000 bind parameters, far under the protocol's 65,535, so a
   // column added later cannot push a full chunk over it; a batch still needs few round trips.
   maxRowsPerInsert: 1000,
+  // A data-modifying CTE moves the sequence heads and inserts the rows in one round trip.
+  headAdvanceWithInsert: { isPositionTaken },
   schema: SQL_SCHEMAS.postgres,
 };
+
+/** Whether `error` is PostgreSQL refusing a row whose `(organization_id, position)` is taken. */
+function isPositionTaken(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  // 23505: unique_violation; the index migration 0004_event_sequence creates.
+  return code === '23505' && constraint === 'auditkit_events_sequence';
+}

@@ -29,6 +29,14 @@ export interface SqlDialectTraits {
   extraEventColumns(targets: { type: string }[]): Record<string, unknown>;
   /** Rows per multi-row `INSERT`, to stay under the database's bound-parameter limit. */
   maxRowsPerInsert: number;
+  /**
+   * Set where the database runs data-modifying CTEs (PostgreSQL): a write that continues from
+   * sequence heads this process remembers moves them and inserts its rows in one statement, one
+   * round trip fewer per write. `isPositionTaken` recognises the error of a row whose position
+   * another writer holds (`auditkit_events_sequence`), after which the write is rolled back and
+   * written again from the heads in the database.
+   */
+  headAdvanceWithInsert?: { isPositionTaken(error: unknown): boolean };
   /** Column types and dialect-only schema, from which the shared migrations build its tables. */
   schema: SqlSchemaTraits;
 }

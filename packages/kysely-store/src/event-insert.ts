@@ -1,7 +1,9 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { compiledByShape } from './compiled-by-shape.js';
 import type { AuditDatabase } from './tables.js';
 
-type EventColumns = Record<string, unknown>;
+/** One event's columns as `eventToColumns` writes them. */
+export type EventColumns = Record<string, unknown>;
 
 /**
  * Inserts rows of event columns with `ON CONFLICT (organization_id, idempotency_key) DO
@@ -10,8 +12,7 @@ type EventColumns = Record<string, unknown>;
  * Kysely builds and compiles a fresh query tree for every call: for a 1,000-row batch that is
  * 16,000 value nodes, which profiled at a fifth of the SQLite write path. The SQL text depends
  * only on the row count and the column list, so it is compiled once per shape and reused with
- * the batch's values. A shape is reused only after the first compilation showed its parameters
- * are exactly the row-major values, so a kysely that orders them otherwise is merely slower.
+ * the batch's values (see {@link compiledByShape}).
  *
  * @example
  * ```ts
@@ -20,43 +21,43 @@ type EventColumns = Record<string, unknown>;
  * ```
  */
 export function eventColumnsInserter() {
-  const sqlByShape = new Map<string, string>();
+  const compiled = compiledByShape();
 
   return async function insertColumns(
     executor: Kysely<AuditDatabase>,
     rows: readonly EventColumns[],
   ): Promise<string[]> {
     const columns = Object.keys(rows[0] ?? {});
-    const shape = `${rows.length}:${columns.join(',')}`;
-    const parameters = rowMajorValues(rows, columns);
-    let query: CompiledQuery | undefined;
-    const cachedSql = parameters ? sqlByShape.get(shape) : undefined;
-    if (cachedSql === undefined || !parameters) {
-      query = executor
+    const query = compiled(`${rows.length}:${columns.join(',')}`, rowMajorValues(rows, columns), () =>
+      executor
         .insertInto('auditkit_events')
         .values(rows as never)
         .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
         .returning('id')
-        .compile();
-      if (parameters && sameValues(query.parameters, parameters)) sqlByShape.set(shape, query.sql);
-    } else {
-      query = CompiledQuery.raw(cachedSql, parameters);
-    }
+        .compile(),
+    );
     const { rows: inserted } = await executor.executeQuery<{ id: string }>(query);
     return inserted.map((row) => row.id);
   };
 }
 
-/** The rows' values, row by row in `columns` order; `undefined` when the rows' columns differ. */
-function rowMajorValues(rows: readonly EventColumns[], columns: readonly string[]): unknown[] | undefined {
+/**
+ * The rows' values, row by row in `columns` order (as kysely lists an insert's parameters);
+ * `undefined` when the rows' columns differ.
+ *
+ * @example
+ * ```ts
+ * rowMajorValues([{ a: 1, b: 2 }, { a: 3, b: 4 }], ['a', 'b']); // [1, 2, 3, 4]
+ * ```
+ */
+export function rowMajorValues(
+  rows: readonly EventColumns[],
+  columns: readonly string[],
+): unknown[] | undefined {
   const values: unknown[] = [];
   for (const row of rows) {
     if (Object.keys(row).length !== columns.length) return undefined;
     for (const column of columns) values.push(row[column]);
   }
   return values;
-}
-
-function sameValues(compiled: readonly unknown[], ours: readonly unknown[]): boolean {
-  return compiled.length === ours.length && compiled.every((value, index) => value === ours[index]);
 }

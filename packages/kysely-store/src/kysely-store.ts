@@ -25,13 +25,7 @@ import { sqlLeases } from './leases.js';
 import { sqlLogStreams } from './log-streams.js';
 import { ConflictRollback, ownTransactionWriter, type RowWriter, savepointWriter } from './row-writers.js';
 import { SequenceHeadCache } from './sequence-head-cache.js';
-import {
-  advanceSequenceHeadsFrom,
-  lastLinks,
-  linkRows,
-  lockSequenceHeads,
-  writeSequenceHeads,
-} from './sequence-heads.js';
+import { lastLinks, linkRows, sequenceHeadStatements } from './sequence-heads.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
 import { type SequencingSwitch, UNSEQUENCED_FOR_BENCHMARKS } from './unsequenced-writes.js';
 
@@ -64,6 +58,28 @@ function byKey(a: EventRow, b: EventRow): number {
 interface WrittenHeads {
   heads?: Map<string, SequenceHead>;
   missed: string[];
+  /** The heads were advanced with the rows' insert (`SqlDialectTraits.headAdvanceWithInsert`). */
+  merged?: boolean;
+  /** Lock and read the heads instead of continuing from remembered ones. */
+  fromDatabase?: boolean;
+}
+
+/**
+ * Thrown inside a write whose heads moved with its rows' insert when some head had been moved by
+ * another writer: those organizations' rows went in after a stale head, so the transaction is
+ * rolled back and the write done again from the heads in the database.
+ */
+class StaleHeads extends Error {
+  constructor(readonly organizations: string[]) {
+    super('sequence heads moved by another writer: writing again');
+  }
+}
+
+/** The link computed for `row` (every row has one: the chain returns one per row). */
+function linkedOf(linkOf: ReadonlyMap<string, ChainLink | undefined>, row: EventRow): ChainLink {
+  const link = linkOf.get(row.id);
+  if (!link) throw new Error('the chain returned fewer links than rows');
+  return link;
 }
 
 /**
@@ -163,6 +179,7 @@ function storeOn(
   headCache: SequenceHeadCache | undefined,
 ): DataMethods {
   const insertColumns = eventColumnsInserter();
+  const sequenceHeads = sequenceHeadStatements();
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
   const toSchema = (row: Selectable<SchemasTable>): AuditLogSchema => ({
     object: 'audit_log_schema',
@@ -479,7 +496,7 @@ function storeOn(
    *
    * Where `cache` remembers every organization's head (this process wrote it last), the links
    * are computed first and the heads locked and advanced in one statement that holds only if
-   * they are still the remembered ones (`advanceSequenceHeadsFrom`); a head that moved meanwhile
+   * they are still the remembered ones (`sequenceHeads.advanceFrom`); a head that moved meanwhile
    * is read under its lock and its rows linked again. Otherwise the heads are locked and read
    * first (one statement), then advanced (one more). Either way a row is only ever written with
    * a link continuing its organization's locked head.
@@ -496,7 +513,9 @@ function storeOn(
     // same order and cannot deadlock; every later lock of this call (the unique index's) is
     // taken under them.
     const organizations = [...new Set(rows.map((row) => row.organizationId))].sort();
-    const remembered = cache?.headsOf(organizations);
+    // A write done again after stale heads reads them from the database: another write of this
+    // process may have remembered them again meanwhile, and be stale in the same way.
+    const remembered = written.fromDatabase ? undefined : cache?.headsOf(organizations);
     // The heads the links continue from; linked as if every row were new, which is the common
     // case (replays are renumbered below).
     let heads: Map<string, SequenceHead | undefined>;
@@ -507,29 +526,44 @@ function storeOn(
       const next = lastLinks(rows, links);
       // Before the statement is sent: a write this process starts meanwhile continues from here.
       cache.advancing(heads, next);
-      const moved = await advanceSequenceHeadsFrom(executor, remembered, next);
+      if (traits.headAdvanceWithInsert && rows.length <= traits.maxRowsPerInsert) {
+        // The heads move and the rows go in with one statement; a head that did not move means
+        // rows went in after a stale head, and the write is rolled back and written again.
+        written.merged = true;
+        const linkOf = new Map(rows.map((row, index) => [row.id, links[index]]));
+        const { moved, insertedIds } = await sequenceHeads.advanceFromWithRows(
+          executor,
+          remembered,
+          next,
+          [...rows].sort(byKey).map((row) => eventToColumns(row, traits, linkedOf(linkOf, row))),
+        );
+        const missed = organizations.filter((organizationId) => !moved.has(organizationId));
+        if (missed.length > 0) throw new StaleHeads(missed);
+        return finishRows(executor, rows, decide, chain, cache, heads, links, new Set(insertedIds), written);
+      }
+      const moved = await sequenceHeads.advanceFrom(executor, remembered, next);
       const missed = organizations.filter((organizationId) => !moved.has(organizationId));
       if (missed.length > 0) {
         // Another process wrote since (or a write this one continued rolled back). Those heads
         // are locked now; the next write of theirs reads them under the lock, as a first would.
         cache.forget(missed);
         written.missed = missed;
-        for (const [organizationId, head] of await lockSequenceHeads(executor, missed)) {
+        for (const [organizationId, head] of await sequenceHeads.lock(executor, missed)) {
           heads.set(organizationId, head);
         }
         links = relink(rows, links, new Set(missed), heads, chain);
         const relinked = lastLinks(rows, links);
-        await writeSequenceHeads(
+        await sequenceHeads.write(
           executor,
           new Map(missed.map((id) => [id, relinked.get(id) as SequenceHead])),
         );
       }
     } else {
-      heads = await lockSequenceHeads(executor, organizations);
+      heads = await sequenceHeads.lock(executor, organizations);
       links = linkRows(rows, heads, chain);
       const next = lastLinks(rows, links);
       cache?.advancing(heads, next);
-      await writeSequenceHeads(executor, next);
+      await sequenceHeads.write(executor, next);
     }
     const linkOf = new Map(rows.map((row, index) => [row.id, links[index]]));
     const inserted = new Set<string>();
@@ -540,14 +574,30 @@ function storeOn(
     for (const part of chunk(ordered, traits.maxRowsPerInsert)) {
       const ids = await insertColumns(
         executor,
-        part.map((row) => {
-          const link = linkOf.get(row.id);
-          if (!link) throw new Error('the chain returned fewer links than rows');
-          return eventToColumns(row, traits, link);
-        }),
+        part.map((row) => eventToColumns(row, traits, linkedOf(linkOf, row))),
       );
       for (const id of ids) inserted.add(id);
     }
+    return finishRows(executor, rows, decide, chain, cache, heads, links, inserted, written);
+  }
+
+  /**
+   * The rest of a sequenced write once the rows whose ids are in `inserted` are in (linked by
+   * `links` after `heads`): core decides on the facts, and replayed rows' positions are closed up.
+   */
+  async function finishRows(
+    executor: Kysely<AuditDatabase>,
+    rows: readonly EventRow[],
+    decide: IdempotencyDecision,
+    chain: SequenceChain,
+    cache: SequenceHeadCache | undefined,
+    heads: ReadonlyMap<string, SequenceHead | undefined>,
+    links: readonly ChainLink[],
+    inserted: ReadonlySet<string>,
+    written: WrittenHeads,
+  ): Promise<InsertEventsResult> {
+    const organizations = [...new Set(rows.map((row) => row.organizationId))].sort();
+    const linkOf = new Map(rows.map((row, index) => [row.id, links[index]]));
     const outcome = decide(await writeFacts(executor, rows, inserted));
     if (outcome.status === 'conflict') throw new ConflictRollback(outcome);
     const fresh = rows.filter((row) => inserted.has(row.id));
@@ -575,7 +625,7 @@ function storeOn(
         }
       }
       cache?.advancing(heads, final);
-      await writeSequenceHeads(executor, final);
+      await sequenceHeads.write(executor, final);
     }
     written.heads = final;
     return outcome;
@@ -592,14 +642,29 @@ function storeOn(
     chain: SequenceChain,
     cache: SequenceHeadCache | undefined,
   ): Promise<InsertEventsResult> {
-    const written: WrittenHeads = { missed: [] };
+    let written: WrittenHeads = { missed: [] };
     const organizations = () => new Set(rows.map((row) => row.organizationId));
     let outcome: InsertEventsResult;
     try {
       outcome = await writer((executor) => writeRows(executor, rows, decide, chain, cache, written));
     } catch (error) {
       cache?.forget(organizations());
-      throw error;
+      const stale =
+        error instanceof StaleHeads
+          ? error.organizations
+          : written.merged && traits.headAdvanceWithInsert?.isPositionTaken(error)
+            ? [...organizations()]
+            : undefined;
+      if (!stale) throw error;
+      // Rows went in after heads another writer had moved (and were rolled back): written again,
+      // now from the heads in the database, read under their lock, as a first write would.
+      written = { missed: stale, fromDatabase: true };
+      try {
+        outcome = await writer((executor) => writeRows(executor, rows, decide, chain, cache, written));
+      } catch (retryError) {
+        cache?.forget(organizations());
+        throw retryError;
+      }
     }
     if (outcome.status === 'conflict') cache?.forget(organizations());
     else if (written.heads) {

@@ -1,105 +1,204 @@
 import type { ChainLink, EventRow, SequenceChain, SequenceHead } from '@auditkit/core/store';
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { compiledByShape } from './compiled-by-shape.js';
+import { type EventColumns, rowMajorValues } from './event-insert.js';
 import type { AuditDatabase } from './tables.js';
 
 /**
- * Locks the sequence head rows of `organizations` until the transaction ends and returns them
- * (`undefined` for an organization before its first event). One statement for all of them, in
- * the order given (pass them sorted: two writes that share organizations then lock them in the
- * same order and cannot deadlock): an insert of zero heads that, on conflict, "updates" each row
- * to itself — which takes the row lock on PostgreSQL (a second writer of the organization waits
- * here until the first commits or rolls back) and the write lock on SQLite.
+ * The statements that lock and move organizations' sequence heads, each compiled by kysely once
+ * per shape (number of heads) and reused afterwards (see {@link compiledByShape}): the write path
+ * runs one or two of them per group or batch, and building them was a tenth of what integrity
+ * added to a group of a few `createEvent` calls. One set per store.
  *
  * @example
  * ```ts
- * const heads = await lockSequenceHeads(trx, ['org_1', 'org_2']); // Map { 'org_1' => { position: 41, hash: '…' }, 'org_2' => undefined }
+ * const heads = sequenceHeadStatements();
+ * const locked = await heads.lock(trx, ['org_1', 'org_2']);
  * ```
  */
-export async function lockSequenceHeads(
-  executor: Kysely<AuditDatabase>,
-  organizations: readonly string[],
-): Promise<Map<string, SequenceHead | undefined>> {
-  const rows = await executor
-    .insertInto('auditkit_sequence_heads')
-    .values(
-      organizations.map((organizationId) => ({ organization_id: organizationId, position: 0, hash: '' })),
-    )
-    .onConflict((conflict) =>
-      conflict
-        .column('organization_id')
-        .doUpdateSet((eb) => ({ position: eb.ref('auditkit_sequence_heads.position') })),
-    )
-    .returning(['organization_id', 'position', 'hash'])
-    .execute();
-  const heads = new Map<string, SequenceHead | undefined>(organizations.map((id) => [id, undefined]));
-  for (const row of rows) {
-    const position = Number(row.position);
-    if (position > 0) heads.set(row.organization_id, { position, hash: row.hash });
+export function sequenceHeadStatements() {
+  const lockCompiled = compiledByShape();
+  const advanceCompiled = compiledByShape();
+  const writeCompiled = compiledByShape();
+  const advanceWithRowsCompiled = compiledByShape();
+
+  /**
+   * Locks the sequence head rows of `organizations` until the transaction ends and returns them
+   * (`undefined` for an organization before its first event). One statement for all of them, in
+   * the order given (pass them sorted: two writes that share organizations then lock them in the
+   * same order and cannot deadlock): an insert of zero heads that, on conflict, "updates" each
+   * row to itself — which takes the row lock on PostgreSQL (a second writer of the organization
+   * waits here until the first commits or rolls back) and the write lock on SQLite.
+   */
+  async function lock(
+    executor: Kysely<AuditDatabase>,
+    organizations: readonly string[],
+  ): Promise<Map<string, SequenceHead | undefined>> {
+    const values = organizations.map((organizationId) => ({
+      organization_id: organizationId,
+      position: 0,
+      hash: '',
+    }));
+    const query = lockCompiled(`${values.length}`, headParameters(values), () =>
+      executor
+        .insertInto('auditkit_sequence_heads')
+        .values(values)
+        .onConflict((conflict) =>
+          conflict
+            .column('organization_id')
+            .doUpdateSet((eb) => ({ position: eb.ref('auditkit_sequence_heads.position') })),
+        )
+        .returning(['organization_id', 'position', 'hash'])
+        .compile(),
+    );
+    const { rows } = await executor.executeQuery<{
+      organization_id: string;
+      position: unknown;
+      hash: string;
+    }>(query);
+    const heads = new Map<string, SequenceHead | undefined>(organizations.map((id) => [id, undefined]));
+    for (const row of rows) {
+      const position = Number(row.position);
+      if (position > 0) heads.set(row.organization_id, { position, hash: row.hash });
+    }
+    return heads;
   }
-  return heads;
+
+  /**
+   * Locks and advances, in one statement, the heads of organizations whose head this process
+   * remembers (`from`, see `SequenceHeadCache`) to `to`: each head moves only if its hash in the
+   * database is still the remembered one (a hash covers its organization and position, so it
+   * names one head). Returns the organizations whose head moved. The others' rows are locked all
+   * the same (PostgreSQL locks a conflicting row whether or not the `ON CONFLICT` update's
+   * condition holds), so the caller reads them with `lock` and links again. Every organization in
+   * `from` must have a head row already (the remembered positions are above 0): a missing row
+   * would be inserted at the remembered position.
+   */
+  async function advanceFrom(
+    executor: Kysely<AuditDatabase>,
+    from: ReadonlyMap<string, SequenceHead>,
+    to: ReadonlyMap<string, SequenceHead>,
+  ): Promise<Set<string>> {
+    const values = headRows(to);
+    const rememberedHashes = [...from.values()].map((head) => head.hash);
+    const query = advanceCompiled(
+      `${values.length}:${rememberedHashes.length}`,
+      [...headParameters(values), ...rememberedHashes],
+      () =>
+        executor
+          .insertInto('auditkit_sequence_heads')
+          .values(values)
+          .onConflict((conflict) =>
+            conflict
+              .column('organization_id')
+              .doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), hash: eb.ref('excluded.hash') }))
+              .where('auditkit_sequence_heads.hash', 'in', rememberedHashes),
+          )
+          .returning('organization_id')
+          .compile(),
+    );
+    const { rows } = await executor.executeQuery<{ organization_id: string }>(query);
+    return new Set(rows.map((row) => row.organization_id));
+  }
+
+  /**
+   * `advanceFrom` and the insert of `rows` (event columns linked after the remembered heads) in
+   * one statement, for a database with data-modifying CTEs (PostgreSQL): the round trip this
+   * saves was most of what integrity added to a group of a few concurrent `createEvent` calls.
+   * The heads' CTE is read first, so the head rows are locked before any event row is written
+   * (the order the two statements had). Returns the organizations whose head moved and the ids
+   * inserted (`ON CONFLICT (organization_id, idempotency_key) DO NOTHING`).
+   *
+   * When a head did not move, that organization's rows went in after a head that is no longer
+   * the organization's (or failed on the `(organization_id, position)` index, when another
+   * writer holds their positions): the caller rolls the transaction back and writes again from
+   * the heads in the database.
+   */
+  async function advanceFromWithRows(
+    executor: Kysely<AuditDatabase>,
+    from: ReadonlyMap<string, SequenceHead>,
+    to: ReadonlyMap<string, SequenceHead>,
+    rows: readonly EventColumns[],
+  ): Promise<{ moved: Set<string>; insertedIds: string[] }> {
+    const values = headRows(to);
+    const rememberedHashes = [...from.values()].map((head) => head.hash);
+    const columns = Object.keys(rows[0] ?? {});
+    const rowValues = rowMajorValues(rows, columns);
+    const query = advanceWithRowsCompiled(
+      `${values.length}:${rememberedHashes.length}:${rows.length}:${columns.join(',')}`,
+      rowValues && [...headParameters(values), ...rememberedHashes, ...rowValues],
+      () =>
+        executor
+          .with('moved', (db) =>
+            db
+              .insertInto('auditkit_sequence_heads')
+              .values(values)
+              .onConflict((conflict) =>
+                conflict
+                  .column('organization_id')
+                  .doUpdateSet((eb) => ({
+                    position: eb.ref('excluded.position'),
+                    hash: eb.ref('excluded.hash'),
+                  }))
+                  .where('auditkit_sequence_heads.hash', 'in', rememberedHashes),
+              )
+              .returning('organization_id'),
+          )
+          .with('inserted', (db) =>
+            db
+              .insertInto('auditkit_events')
+              .values(rows as never)
+              .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
+              .returning('id'),
+          )
+          .selectFrom('moved')
+          .select(['organization_id as value', sql<string>`'moved'`.as('kind')])
+          .unionAll((db) =>
+            db.selectFrom('inserted').select(['id as value', sql<string>`'inserted'`.as('kind')]),
+          )
+          .compile(),
+    );
+    const { rows: results } = await executor.executeQuery<{ value: string; kind: string }>(query);
+    const moved = new Set<string>();
+    const insertedIds: string[] = [];
+    for (const row of results) {
+      if (row.kind === 'moved') moved.add(row.value);
+      else insertedIds.push(row.value);
+    }
+    return { moved, insertedIds };
+  }
+
+  /**
+   * Moves the heads of organizations whose rows this transaction locked to `heads`, in one
+   * statement (in ascending organization order, as they were locked).
+   */
+  async function write(
+    executor: Kysely<AuditDatabase>,
+    heads: ReadonlyMap<string, SequenceHead>,
+  ): Promise<void> {
+    if (heads.size === 0) return;
+    const values = headRows(heads);
+    const query = writeCompiled(`${values.length}`, headParameters(values), () =>
+      executor
+        .insertInto('auditkit_sequence_heads')
+        .values(values)
+        .onConflict((conflict) =>
+          conflict
+            .column('organization_id')
+            .doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), hash: eb.ref('excluded.hash') })),
+        )
+        .compile(),
+    );
+    await executor.executeQuery(query);
+  }
+
+  return { lock, advanceFrom, advanceFromWithRows, write };
 }
 
-/**
- * Locks and advances, in one statement, the heads of organizations whose head this process
- * remembers (`from`, see `SequenceHeadCache`) to `to`: each head moves only if its hash in the
- * database is still the remembered one (a hash covers its organization and position, so it names
- * one head). Returns the organizations whose head moved. The others' rows are locked all the same
- * (PostgreSQL locks a conflicting row whether or not the `ON CONFLICT` update's condition holds),
- * so the caller reads them with {@link lockSequenceHeads} and links again. Every organization in
- * `from` must have a head row already (the remembered positions are above 0): a missing row would
- * be inserted at the remembered position.
- *
- * @example
- * ```ts
- * const moved = await advanceSequenceHeadsFrom(trx, remembered, lastLinks(rows, links));
- * ```
- */
-export async function advanceSequenceHeadsFrom(
-  executor: Kysely<AuditDatabase>,
-  from: ReadonlyMap<string, SequenceHead>,
-  to: ReadonlyMap<string, SequenceHead>,
-): Promise<Set<string>> {
-  const rows = await executor
-    .insertInto('auditkit_sequence_heads')
-    .values(headRows(to))
-    .onConflict((conflict) =>
-      conflict
-        .column('organization_id')
-        .doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), hash: eb.ref('excluded.hash') }))
-        .where(
-          'auditkit_sequence_heads.hash',
-          'in',
-          [...from.values()].map((head) => head.hash),
-        ),
-    )
-    .returning('organization_id')
-    .execute();
-  return new Set(rows.map((row) => row.organization_id));
-}
-
-/**
- * Moves the heads of organizations whose rows this transaction locked to `heads`, in one
- * statement (in ascending organization order, as they were locked).
- *
- * @example
- * ```ts
- * await writeSequenceHeads(trx, lastLinks(insertedRows, linksOfInsertedRows));
- * ```
- */
-export async function writeSequenceHeads(
-  executor: Kysely<AuditDatabase>,
-  heads: ReadonlyMap<string, SequenceHead>,
-): Promise<void> {
-  if (heads.size === 0) return;
-  await executor
-    .insertInto('auditkit_sequence_heads')
-    .values(headRows(heads))
-    .onConflict((conflict) =>
-      conflict
-        .column('organization_id')
-        .doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), hash: eb.ref('excluded.hash') })),
-    )
-    .execute();
+/** The values of head rows as kysely lists them: row by row, in column order. */
+function headParameters(rows: readonly { organization_id: string; position: number; hash: string }[]) {
+  return rows.flatMap((row) => [row.organization_id, row.position, row.hash]);
 }
 
 /** Head rows in ascending organization order (the order heads are locked in). */

@@ -163,6 +163,40 @@ export function sequenceCases(
       expect(sequence.map((sequenced) => sequenced.event.id)).toEqual(written);
     });
 
+    it('gives a write that continued from a concurrent write of the same process the freed positions when that write rolls back', async () => {
+      // A SQL store links a write after the head its previous write is moving to, before that one
+      // commits; here the previous write conflicts and rolls back, so the positions it held are
+      // free again and the waiting write must not leave a gap (nor keep a link to the lost head).
+      const log = await context.open();
+      await declareSchemas(log);
+      const events = manyEvents(12);
+      const batch = (from: number, keys: string[]) =>
+        keys.map((idempotencyKey, i) => ({ event: events[from + i] as never, idempotencyKey }));
+      const before = await log.createEvents(ORG_A, batch(0, ['k0', 'k1']));
+      for (let round = 0; round < 3; round++) {
+        const [rolledBack, continued] = await Promise.allSettled([
+          // 'k0' with other content: an idempotency conflict, after a new row that is undone.
+          log.createEvents(ORG_A, [
+            { event: events[2 + round] as never, idempotencyKey: `lost-${round}` },
+            { event: events[11] as never, idempotencyKey: 'k0' },
+          ]),
+          log.createEvents(ORG_A, batch(5 + round * 2, [`kept-${round}-a`, `kept-${round}-b`])),
+        ]);
+        expect(rolledBack.status).toBe('rejected');
+        expect(continued.status).toBe('fulfilled');
+      }
+      const sequence = await sealedSequence(log, ORG_A);
+      expect(sequence.map((sequenced) => sequenced.position)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(sequence.map((sequenced) => sequenced.idempotencyKey)).toEqual([
+        'k0',
+        'k1',
+        ...[0, 1, 2].flatMap((round) => [`kept-${round}-a`, `kept-${round}-b`]),
+      ]);
+      expect(sequence.slice(0, 2).map((sequenced) => sequenced.event.id)).toEqual(
+        before.map((event) => event.id),
+      );
+    });
+
     if (!begin) return;
 
     it('gives a rolled-back caller transaction’s events no position, and the next event the freed one', async () => {

@@ -1,0 +1,39 @@
+import { CompiledQuery } from 'kysely';
+
+/**
+ * Compiles a query through kysely once per shape and reuses its SQL text afterwards.
+ *
+ * Kysely builds and compiles a fresh query tree on every call. For the statements the write path
+ * runs on every group or batch (the event insert, the sequence-head statements) the SQL text
+ * depends only on a shape the caller names (row count, column list, head count), so it is
+ * compiled once and reused with the call's parameters. A shape is reused only after its first
+ * compilation showed that kysely's parameters are exactly the ones the caller lists, in the same
+ * order; otherwise every call is compiled by kysely, merely slower. Property tests
+ * (`event-insert.test.ts`, `sequence-heads.test.ts`) hold each use to what kysely compiles.
+ *
+ * One cache per store: the SQL of a store carries its schema (PostgreSQL's `withSchema`).
+ *
+ * @example
+ * ```ts
+ * const compiled = compiledByShape();
+ * const query = compiled(`${rows.length}`, parameters, () => db.insertInto('t').values(rows).compile());
+ * ```
+ */
+export function compiledByShape() {
+  const sqlByShape = new Map<string, string>();
+  return function compiled(
+    shape: string,
+    parameters: readonly unknown[] | undefined,
+    build: () => CompiledQuery,
+  ): CompiledQuery {
+    const cachedSql = parameters ? sqlByShape.get(shape) : undefined;
+    if (cachedSql !== undefined && parameters) return CompiledQuery.raw(cachedSql, [...parameters]);
+    const query = build();
+    if (parameters && sameValues(query.parameters, parameters)) sqlByShape.set(shape, query.sql);
+    return query;
+  };
+}
+
+function sameValues(compiled: readonly unknown[], ours: readonly unknown[]): boolean {
+  return compiled.length === ours.length && compiled.every((value, index) => value === ours[index]);
+}
