@@ -4,7 +4,7 @@ import type { SequenceHead } from '@auditkit/core/store';
  * The organizations' sequence heads as this process last wrote them, so that a write can link
  * its events before it has read the head, and lock and advance the head in one statement that
  * succeeds only if the head in the database is still the one remembered (see
- * `advanceSequenceHeadsFrom`). Nothing here is trusted: a remembered head that is wrong (another
+ * `sequenceHeadStatements().advanceFrom`). Nothing here is trusted: a remembered head that is wrong (another
  * process wrote since, or a write it continued rolled back) only makes that statement miss, and
  * the write then reads the head under its lock and links again.
  *
@@ -24,6 +24,32 @@ import type { SequenceHead } from '@auditkit/core/store';
  */
 export class SequenceHeadCache {
   readonly #heads = new Map<string, SequenceHead>();
+  /** How many writes of this process are in flight per organization. */
+  readonly #writing = new Map<string, number>();
+
+  /**
+   * A write of `organizations` starts; returns whether no other write of this process is in
+   * flight for any of them (so a remembered head is one that committed, not one a write in
+   * flight is moving to). Every call is paired with {@link endWriting}.
+   */
+  startWriting(organizations: Iterable<string>): boolean {
+    let alone = true;
+    for (const organizationId of organizations) {
+      const count = this.#writing.get(organizationId) ?? 0;
+      if (count > 0) alone = false;
+      this.#writing.set(organizationId, count + 1);
+    }
+    return alone;
+  }
+
+  /** A write that {@link startWriting} counted ended (committed, rolled back or failed). */
+  endWriting(organizations: Iterable<string>): void {
+    for (const organizationId of organizations) {
+      const count = (this.#writing.get(organizationId) ?? 1) - 1;
+      if (count > 0) this.#writing.set(organizationId, count);
+      else this.#writing.delete(organizationId);
+    }
+  }
 
   /** The remembered heads of all `organizations`, or `undefined` if one is not remembered. */
   headsOf(organizations: readonly string[]): Map<string, SequenceHead> | undefined {
