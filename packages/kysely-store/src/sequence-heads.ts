@@ -1,5 +1,5 @@
 import type { ChainLink, EventRow, SequenceChain, SequenceHead } from '@auditkit/core/store';
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import { sql } from 'kysely';
 import { compiledByShape } from './compiled-by-shape.js';
 import { type EventColumns, rowMajorValues } from './event-insert.js';
@@ -85,18 +85,7 @@ export function sequenceHeadStatements() {
     const query = advanceCompiled(
       `${values.length}:${rememberedHashes.length}`,
       [...headParameters(values), ...rememberedHashes],
-      () =>
-        executor
-          .insertInto('auditkit_sequence_heads')
-          .values(values)
-          .onConflict((conflict) =>
-            conflict
-              .column('organization_id')
-              .doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), hash: eb.ref('excluded.hash') }))
-              .where('auditkit_sequence_heads.hash', 'in', rememberedHashes),
-          )
-          .returning('organization_id')
-          .compile(),
+      () => moveHeads(executor, values, rememberedHashes).returning('organization_id').compile(),
     );
     const { rows } = await executor.executeQuery<{ organization_id: string }>(query);
     return new Set(rows.map((row) => row.organization_id));
@@ -130,21 +119,7 @@ export function sequenceHeadStatements() {
       rowValues && [...headParameters(values), ...rememberedHashes, ...rowValues],
       () =>
         executor
-          .with('moved', (db) =>
-            db
-              .insertInto('auditkit_sequence_heads')
-              .values(values)
-              .onConflict((conflict) =>
-                conflict
-                  .column('organization_id')
-                  .doUpdateSet((eb) => ({
-                    position: eb.ref('excluded.position'),
-                    hash: eb.ref('excluded.hash'),
-                  }))
-                  .where('auditkit_sequence_heads.hash', 'in', rememberedHashes),
-              )
-              .returning('organization_id'),
-          )
+          .with('moved', (db) => moveHeads(db, values, rememberedHashes).returning('organization_id'))
           .with('inserted', (db) =>
             db
               .insertInto('auditkit_events')
@@ -180,20 +155,34 @@ export function sequenceHeadStatements() {
     if (heads.size === 0) return;
     const values = headRows(heads);
     const query = writeCompiled(`${values.length}`, headParameters(values), () =>
-      executor
-        .insertInto('auditkit_sequence_heads')
-        .values(values)
-        .onConflict((conflict) =>
-          conflict
-            .column('organization_id')
-            .doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), hash: eb.ref('excluded.hash') })),
-        )
-        .compile(),
+      moveHeads(executor, values).compile(),
     );
     await executor.executeQuery(query);
   }
 
   return { lock, advanceFrom, advanceFromWithRows, write };
+}
+
+/**
+ * An upsert of head rows that moves each existing head to the row's position and hash — only
+ * where the head's hash is one of `rememberedHashes`, when given.
+ */
+function moveHeads(
+  db: QueryCreator<AuditDatabase>,
+  values: readonly { organization_id: string; position: number; hash: string }[],
+  rememberedHashes?: readonly string[],
+) {
+  return db
+    .insertInto('auditkit_sequence_heads')
+    .values([...values])
+    .onConflict((conflict) => {
+      const move = conflict
+        .column('organization_id')
+        .doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), hash: eb.ref('excluded.hash') }));
+      return rememberedHashes
+        ? move.where('auditkit_sequence_heads.hash', 'in', [...rememberedHashes])
+        : move;
+    });
 }
 
 /** The values of head rows as kysely lists them: row by row, in column order. */
