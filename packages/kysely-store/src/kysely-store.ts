@@ -664,6 +664,11 @@ function storeOn(
     }
   }
 
+  /**
+   * One write, counted by `writeSequenced` (`alone`: no other write of this process holds these
+   * organizations). A write whose heads moved with its rows after another writer had moved one is
+   * rolled back and done once more, reading the heads under their lock.
+   */
   async function writeThroughCache(
     rows: readonly EventRow[],
     decide: IdempotencyDecision,
