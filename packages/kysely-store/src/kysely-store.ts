@@ -552,7 +552,18 @@ function storeOn(
         );
         const missed = organizations.filter((organizationId) => !moved.has(organizationId));
         if (missed.length > 0) throw new StaleHeads(missed);
-        return finishRows(executor, rows, decide, chain, cache, heads, links, new Set(insertedIds), written);
+        return finishRows(
+          executor,
+          rows,
+          decide,
+          chain,
+          cache,
+          heads,
+          links,
+          linkOf,
+          new Set(insertedIds),
+          written,
+        );
       }
       const moved = await sequenceHeads.advanceFrom(executor, remembered, next);
       const missed = organizations.filter((organizationId) => !moved.has(organizationId));
@@ -591,12 +602,13 @@ function storeOn(
       );
       for (const id of ids) inserted.add(id);
     }
-    return finishRows(executor, rows, decide, chain, cache, heads, links, inserted, written);
+    return finishRows(executor, rows, decide, chain, cache, heads, links, linkOf, inserted, written);
   }
 
   /**
    * The rest of a sequenced write once the rows whose ids are in `inserted` are in (linked by
-   * `links` after `heads`): core decides on the facts, and replayed rows' positions are closed up.
+   * `links` after `heads`; `linkOf` is the same links by row id): core decides on the facts, and
+   * replayed rows' positions are closed up.
    */
   async function finishRows(
     executor: Kysely<AuditDatabase>,
@@ -606,11 +618,10 @@ function storeOn(
     cache: SequenceHeadCache | undefined,
     heads: ReadonlyMap<string, SequenceHead | undefined>,
     links: readonly ChainLink[],
+    linkOf: ReadonlyMap<string, ChainLink | undefined>,
     inserted: ReadonlySet<string>,
     written: WrittenHeads,
   ): Promise<InsertEventsResult> {
-    const organizations = [...new Set(rows.map((row) => row.organizationId))].sort();
-    const linkOf = new Map(rows.map((row, index) => [row.id, links[index]]));
     const outcome = decide(await writeFacts(executor, rows, inserted));
     if (outcome.status === 'conflict') throw new ConflictRollback(outcome);
     const fresh = rows.filter((row) => inserted.has(row.id));
@@ -632,7 +643,7 @@ function storeOn(
       }
       // Each head moves back to its last inserted row, or to where it was if all were replays.
       final = lastLinks(fresh, freshLinks);
-      for (const organizationId of organizations) {
+      for (const organizationId of heads.keys()) {
         if (!final.has(organizationId)) {
           final.set(organizationId, heads.get(organizationId) ?? { position: 0, hash: '' });
         }

@@ -4,9 +4,9 @@ import type { SequenceHead } from '@auditkit/core/store';
  * The organizations' sequence heads as this process last wrote them, so that a write can link
  * its events before it has read the head, and lock and advance the head in one statement that
  * succeeds only if the head in the database is still the one remembered (see
- * `sequenceHeadStatements().advanceFrom`). Nothing here is trusted: a remembered head that is wrong (another
- * process wrote since, or a write it continued rolled back) only makes that statement miss, and
- * the write then reads the head under its lock and links again.
+ * `sequenceHeadStatements().advanceFrom`). Nothing here is trusted: a remembered head that is
+ * wrong (another process wrote since, or a write it continued rolled back) only makes that
+ * statement miss, and the write then reads the head under its lock and links again.
  *
  * One rule keeps that statement from ever creating a head row: a head is remembered only once a
  * row with a position above 0 exists for it whatever happens to the write in flight (one that
