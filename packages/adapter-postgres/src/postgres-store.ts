@@ -11,6 +11,7 @@ import { guardClientErrors } from './client-error-guard.js';
 import { streamExportCells } from './postgres-export.js';
 import { postgresTraits } from './postgres-traits.js';
 import { bindPostgresTransaction, type PostgresTransactionHandle } from './postgres-transactions.js';
+import { preparedStatements } from './prepared-statements.js';
 
 const postgresMigrations = sqlMigrations(postgresTraits.schema, postgresTraits);
 
@@ -43,6 +44,16 @@ export type PostgresStoreOptions = (
    * when missing, so they can live apart from the application's own. Default `public`.
    */
   schema?: string;
+  /**
+   * Whether the statements the write path runs over and over (the event insert and the
+   * sequence-head statements, per group and batch size) are prepared on each connection, so
+   * PostgreSQL parses and plans them once per connection rather than on every write. Default
+   * `true` with `url`; turn it off behind a pooler that does not keep a session's prepared
+   * statements (PgBouncer before 1.21 in transaction mode). Default `false` with `pool`: turn it
+   * on for a `pg.Pool` (its clients take pg's `{ name, text, values }` query config, which
+   * kysely's pool type does not promise).
+   */
+  preparedStatements?: boolean;
 };
 
 /**
@@ -77,6 +88,7 @@ const POSTGRES_STORE_OPTIONS: OptionsSpec = {
     },
     pool: { expected: 'a pg.Pool (an object with connect())', accepts: hasMethods('connect') },
     schema: { expected: 'a schema name (a non-empty string)', accepts: isNonEmptyString },
+    preparedStatements: { expected: 'true or false', accepts: (value) => typeof value === 'boolean' },
   },
   exactlyOneOf: [['url', 'pool']],
   renamed: { connectionString: 'url', uri: 'url', client: 'pool' },
@@ -121,10 +133,15 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore<Postgre
   checkOptions('postgresStore', options, POSTGRES_STORE_OPTIONS);
   const { url, pool, schema = 'public' } = options;
   const owned = pool === undefined;
+  const prepare = options.preparedStatements ?? owned;
+  const prepared = prepare ? preparedStatements() : undefined;
   // One pool for kysely and the COPY export, created on first use.
   let poolPromise: Promise<PostgresPool> | undefined;
   const getPool = () => {
-    poolPromise ??= (async () => guardClientErrors(pool ?? (await createPool(url))))();
+    poolPromise ??= (async () => {
+      const guarded = guardClientErrors(pool ?? (await createPool(url)));
+      return prepared ? prepared.pool(guarded) : guarded;
+    })();
     return poolPromise;
   };
   const root = new Kysely<AuditDatabase>({ dialect: new PostgresDialect({ pool: getPool }) });
@@ -143,7 +160,7 @@ export function postgresStore(options: PostgresStoreOptions): AuditStore<Postgre
       exportCells: true,
     },
     db,
-    traits: postgresTraits,
+    traits: prepared ? { ...postgresTraits, reusedStatement: prepared.remember } : postgresTraits,
     async migrate() {
       if (await isMigrated(root, schema)) return;
       await root.connection().execute(async (connection) => {

@@ -31,9 +31,18 @@ export const postgresTraits: SqlDialectTraits = {
   // column added later cannot push a full chunk over it; a batch still needs few round trips.
   maxRowsPerInsert: 1000,
   // A data-modifying CTE moves the sequence heads and inserts the rows in one round trip.
-  headAdvanceWithInsert: { isPositionTaken },
+  headAdvanceWithInsert: { isIncomplete, isPositionTaken },
   schema: SQL_SCHEMAS.postgres,
 };
+
+/**
+ * Whether `error` is the one-statement write refusing to finish: its guard divides by zero when a
+ * head did not move or a row was not inserted (`sequenceHeadStatements().advanceFromWithAllRows`).
+ */
+function isIncomplete(error: unknown): boolean {
+  // 22012: division_by_zero, which nothing else in that statement can raise.
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '22012';
+}
 
 /** Whether `error` is PostgreSQL refusing a row whose `(organization_id, position)` is taken. */
 function isPositionTaken(error: unknown): boolean {

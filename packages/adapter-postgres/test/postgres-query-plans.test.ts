@@ -1,9 +1,9 @@
 import { postgresStore } from '@auditkit/adapter-postgres';
 import { type AuditLog, createAuditLog } from '@auditkit/core';
 import { declareSchemas, manyEvents } from '@auditkit/core/testing';
-import type { PostgresCursor, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { recordingPool } from './recording-pool.js';
 
 // EXPLAINs the very statements the store sends, on ~100k events, to show which index serves them.
 
@@ -18,35 +18,14 @@ interface Statement {
 const statements: Statement[] = [];
 const pool = new pg.Pool({ connectionString: inject('postgresUrl'), max: 4 });
 
-/** A checked-out client that records each statement before pg runs it. */
-function recordingClient(client: pg.PoolClient): PostgresPoolClient {
-  function query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
-  function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-  function query(
-    sql: string | PostgresCursor<unknown>,
-    parameters: readonly unknown[] = [],
-  ): Promise<unknown> | PostgresCursor<unknown> {
-    // kysely passes a cursor only to stream, and only when its dialect was given one.
-    if (typeof sql !== 'string') throw new Error('this test pool does not stream');
-    statements.push({ sql, parameters });
-    return client.query(sql, [...parameters]);
-  }
-  return { query, release: (destroy) => client.release(destroy) };
-}
-
-/** The application's pool, as the slice of pg's API the store uses (kysely 0.29 also reads `options`). */
-const recordingPool = {
-  connect: async () => recordingClient(await pool.connect()),
-  end: () => pool.end(),
-  options: pool.options,
-};
+const recording = recordingPool(pool, (sql, parameters) => statements.push({ sql, parameters }));
 
 let auditLog: AuditLog;
 
 beforeAll(async () => {
   // Exports read pages of 500, so a day's export (1,440 events) takes several keyset pages.
   auditLog = await createAuditLog({
-    store: postgresStore({ pool: recordingPool, schema: 'plans' }),
+    store: postgresStore({ pool: recording, schema: 'plans' }),
     exportPageSize: 500,
   });
   await declareSchemas(auditLog);

@@ -12,6 +12,8 @@ import { CompiledQuery } from 'kysely';
  * (`event-insert.test.ts`, `sequence-heads.test.ts`) hold each use to what kysely compiles.
  *
  * One cache per store: the SQL of a store carries its schema (PostgreSQL's `withSchema`).
+ * `onReused` is told each SQL text once, when it is kept for reuse, with its parameter count
+ * (see `SqlDialectTraits.reusedStatement`: PostgreSQL prepares these texts on each connection).
  *
  * @example
  * ```ts
@@ -19,7 +21,7 @@ import { CompiledQuery } from 'kysely';
  * const query = compiled(`${rows.length}`, parameters, () => db.insertInto('t').values(rows).compile());
  * ```
  */
-export function compiledByShape() {
+export function compiledByShape(onReused?: (sql: string, parameterCount: number) => void) {
   const sqlByShape = new Map<string, string>();
   return function compiled(
     shape: string,
@@ -29,7 +31,10 @@ export function compiledByShape() {
     const cachedSql = parameters ? sqlByShape.get(shape) : undefined;
     if (cachedSql !== undefined && parameters) return CompiledQuery.raw(cachedSql, [...parameters]);
     const query = build();
-    if (parameters && sameValues(query.parameters, parameters)) sqlByShape.set(shape, query.sql);
+    if (parameters && sameValues(query.parameters, parameters)) {
+      sqlByShape.set(shape, query.sql);
+      onReused?.(query.sql, parameters.length);
+    }
     return query;
   };
 }

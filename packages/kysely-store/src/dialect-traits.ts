@@ -30,13 +30,26 @@ export interface SqlDialectTraits {
   /** Rows per multi-row `INSERT`, to stay under the database's bound-parameter limit. */
   maxRowsPerInsert: number;
   /**
-   * Set where the database runs data-modifying CTEs (PostgreSQL): a write that continues from
-   * sequence heads this process remembers moves them and inserts its rows in one statement, one
-   * round trip fewer per write. `isPositionTaken` recognises the error of a row whose position
-   * another writer holds (`auditkit_events_sequence`), after which the write is rolled back and
-   * written again from the heads in the database.
+   * Set where the database runs data-modifying CTEs (PostgreSQL): a small write that continues
+   * from sequence heads this process remembers moves them and inserts its rows in one statement,
+   * outside a transaction: one round trip instead of three. The statement writes everything or
+   * nothing. `isIncomplete` recognises its refusal when a head had moved or a row's key was taken
+   * (it divides by zero), `isPositionTaken` the error of a row whose position another writer
+   * holds (`auditkit_events_sequence`); after either the write is done in a transaction from
+   * the heads in the database.
    */
-  headAdvanceWithInsert?: { isPositionTaken(error: unknown): boolean };
+  headAdvanceWithInsert?: {
+    isIncomplete(error: unknown): boolean;
+    isPositionTaken(error: unknown): boolean;
+  };
+  /**
+   * Told once per store of each SQL text the write path keeps and runs again with other
+   * parameters (the event insert and the sequence-head statements, one text per shape: row and
+   * head count), with its parameter count. PostgreSQL's store prepares these texts on each of its
+   * connections, so the server parses and plans them once per connection instead of on every
+   * write. Texts run on other connections (a caller's transaction) are unaffected.
+   */
+  reusedStatement?(sql: string, parameterCount: number): void;
   /** Column types and dialect-only schema, from which the shared migrations build its tables. */
   schema: SqlSchemaTraits;
 }

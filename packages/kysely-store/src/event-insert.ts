@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import { compiledByShape } from './compiled-by-shape.js';
 import type { AuditDatabase } from './tables.js';
 
@@ -12,7 +12,7 @@ export type EventColumns = Record<string, unknown>;
  * Kysely builds and compiles a fresh query tree for every call: for a 1,000-row batch that is
  * 16,000 value nodes, which profiled at a fifth of the SQLite write path. The SQL text depends
  * only on the row count and the column list, so it is compiled once per shape and reused with
- * the batch's values (see {@link compiledByShape}).
+ * the batch's values (see {@link compiledByShape}, which tells `onReused` each text it keeps).
  *
  * @example
  * ```ts
@@ -20,8 +20,8 @@ export type EventColumns = Record<string, unknown>;
  * const insertedIds = await insertColumns(trx, rows.map((row) => eventToColumns(row, traits)));
  * ```
  */
-export function eventColumnsInserter() {
-  const compiled = compiledByShape();
+export function eventColumnsInserter(onReused?: (sql: string, parameterCount: number) => void) {
+  const compiled = compiledByShape(onReused);
 
   return async function insertColumns(
     executor: Kysely<AuditDatabase>,
@@ -29,16 +29,32 @@ export function eventColumnsInserter() {
   ): Promise<string[]> {
     const columns = Object.keys(rows[0] ?? {});
     const query = compiled(`${rows.length}:${columns.join(',')}`, rowMajorValues(rows, columns), () =>
-      executor
-        .insertInto('auditkit_events')
-        .values(rows as never)
-        .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
-        .returning('id')
-        .compile(),
+      insertEventColumns(executor, rows).compile(),
     );
     const { rows: inserted } = await executor.executeQuery<{ id: string }>(query);
     return inserted.map((row) => row.id);
   };
+}
+
+/**
+ * The insert of rows of event columns that skips rows whose `(organization_id, idempotency_key)`
+ * is taken and returns the ids it wrote: run alone, or inside a statement's CTE.
+ *
+ * @example
+ * ```ts
+ * const query = insertEventColumns(db, rows).compile();
+ * ```
+ */
+export function insertEventColumns<DB extends AuditDatabase>(
+  db: QueryCreator<DB>,
+  rows: readonly EventColumns[],
+) {
+  // A CTE's query creator also knows the statement's earlier CTEs; the insert names only ours.
+  return (db as unknown as QueryCreator<AuditDatabase>)
+    .insertInto('auditkit_events')
+    .values(rows as never)
+    .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
+    .returning('id');
 }
 
 /**

@@ -27,7 +27,11 @@ import { ConflictRollback, ownTransactionWriter, type RowWriter, savepointWriter
 import { SequenceHeadCache } from './sequence-head-cache.js';
 import { lastLinks, linkRows, sequenceHeadStatements } from './sequence-heads.js';
 import type { AuditDatabase, ExportsTable, SchemasTable } from './tables.js';
-import { type SequencingSwitch, UNSEQUENCED_FOR_BENCHMARKS } from './unsequenced-writes.js';
+import {
+  type SequencingSwitch,
+  UNSEQUENCED_FOR_BENCHMARKS,
+  unsequencedWholeInsert,
+} from './unsequenced-writes.js';
 
 /** What an SQL adapter hands to {@link kyselyStore}. */
 export interface KyselyStoreConfig<TransactionHandle = unknown> {
@@ -58,31 +62,15 @@ function byKey(a: EventRow, b: EventRow): number {
 interface WrittenHeads {
   heads?: Map<string, SequenceHead>;
   missed: string[];
-  /** The heads were advanced with the rows' insert (`SqlDialectTraits.headAdvanceWithInsert`). */
-  merged?: boolean;
-  /** Lock and read the heads instead of continuing from remembered ones. */
-  fromDatabase?: boolean;
-  /** No other write of this process was in flight for these organizations when this one began. */
-  alone?: boolean;
 }
 
 /**
- * The largest write whose heads move with its rows' insert. On PostgreSQL 15 the one statement
- * wrote batches of 100 rows 10–13 % faster than the two, and batches of 300 and 1,000 rows 7–20 %
- * slower (`docs/benchmarks.md`, seventh round): the round trip it saves stops mattering.
+ * The largest write done in one statement outside a transaction (`advanceFromWithAllRows`). On
+ * PostgreSQL 15 one statement wrote batches of 100 rows 10–13 % faster than two, and batches of
+ * 300 and 1,000 rows 7–20 % slower (`docs/benchmarks.md`, seventh round): the round trips it
+ * saves stop mattering.
  */
-const MAX_ROWS_WITH_HEAD_ADVANCE = 100;
-
-/**
- * Thrown inside a write whose heads moved with its rows' insert when some head had been moved by
- * another writer: those organizations' rows went in after a stale head, so the transaction is
- * rolled back and the write done again from the heads in the database.
- */
-class StaleHeads extends Error {
-  constructor(readonly organizations: string[]) {
-    super('sequence heads moved by another writer: writing again');
-  }
-}
+const MAX_ROWS_IN_ONE_STATEMENT = 100;
 
 /** The link computed for `row` (every row has one: the chain returns one per row). */
 function linkedOf(linkOf: ReadonlyMap<string, ChainLink | undefined>, row: EventRow): ChainLink {
@@ -187,8 +175,10 @@ function storeOn(
   /** Heads this process wrote, on AuditKit's own connections only (see SequenceHeadCache). */
   headCache: SequenceHeadCache | undefined,
 ): DataMethods {
-  const insertColumns = eventColumnsInserter();
-  const sequenceHeads = sequenceHeadStatements();
+  const reused = traits.reusedStatement?.bind(traits);
+  const insertColumns = eventColumnsInserter(reused);
+  const sequenceHeads = sequenceHeadStatements(reused);
+  const insertAllUnsequenced = unsequencedWholeInsert(reused);
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
   const toSchema = (row: Selectable<SchemasTable>): AuditLogSchema => ({
     object: 'audit_log_schema',
@@ -236,11 +226,7 @@ function storeOn(
 
   return {
     insertEvents: (rows, decide, chain) =>
-      sequencing.on
-        ? writeSequenced(rows, decide, chain, headCache)
-        : writer((executor) => writeUnsequencedRows(executor, rows, decide), {
-            withoutTransaction: rows.length === 1,
-          }),
+      sequencing.on ? writeSequenced(rows, decide, chain, headCache) : writeUnsequenced(rows, decide),
 
     readSequencedEvents: async ({ organizationId, afterPosition, limit }): Promise<SequencedEvent[]> => {
       const rows = await db
@@ -522,9 +508,7 @@ function storeOn(
     // same order and cannot deadlock; every later lock of this call (the unique index's) is
     // taken under them.
     const organizations = [...new Set(rows.map((row) => row.organizationId))].sort();
-    // A write done again after stale heads reads them from the database: another write of this
-    // process may have remembered them again meanwhile, and be stale in the same way.
-    const remembered = written.fromDatabase ? undefined : cache?.headsOf(organizations);
+    const remembered = cache?.headsOf(organizations);
     // The heads the links continue from; linked as if every row were new, which is the common
     // case (replays are renumbered below).
     let heads: Map<string, SequenceHead | undefined>;
@@ -535,36 +519,6 @@ function storeOn(
       const next = lastLinks(rows, links);
       // Before the statement is sent: a write this process starts meanwhile continues from here.
       cache.advancing(heads, next);
-      if (traits.headAdvanceWithInsert && written.alone && rows.length <= MAX_ROWS_WITH_HEAD_ADVANCE) {
-        // The heads move and the rows go in with one statement; a head that did not move means
-        // rows went in after a stale head, and the write is rolled back and written again. Only
-        // when no other write of this process is moving these heads: one that continues from a
-        // write in flight can take the lock before that write's successor (PostgreSQL wakes
-        // row-lock waiters in no set order) and miss, which the two statements below absorb
-        // inside the transaction.
-        written.merged = true;
-        const linkOf = new Map(rows.map((row, index) => [row.id, links[index]]));
-        const { moved, insertedIds } = await sequenceHeads.advanceFromWithRows(
-          executor,
-          remembered,
-          next,
-          [...rows].sort(byKey).map((row) => eventToColumns(row, traits, linkedOf(linkOf, row))),
-        );
-        const missed = organizations.filter((organizationId) => !moved.has(organizationId));
-        if (missed.length > 0) throw new StaleHeads(missed);
-        return finishRows(
-          executor,
-          rows,
-          decide,
-          chain,
-          cache,
-          heads,
-          links,
-          linkOf,
-          new Set(insertedIds),
-          written,
-        );
-      }
       const moved = await sequenceHeads.advanceFrom(executor, remembered, next);
       const missed = organizations.filter((organizationId) => !moved.has(organizationId));
       if (missed.length > 0) {
@@ -658,7 +612,9 @@ function storeOn(
   /**
    * Writes through `writer` with the heads `cache` remembers: a write that did not commit is
    * forgotten (a write that continued from it misses and links again), one that did is
-   * remembered for the next.
+   * remembered for the next. A small write that continues from remembered heads, with no other
+   * write of this process on its organizations, is first tried in one statement outside a
+   * transaction (`writeInOneStatement`).
    */
   async function writeSequenced(
     rows: readonly EventRow[],
@@ -666,52 +622,85 @@ function storeOn(
     chain: SequenceChain,
     cache: SequenceHeadCache | undefined,
   ): Promise<InsertEventsResult> {
-    const organizations = () => new Set(rows.map((row) => row.organizationId));
-    const alone = cache?.startWriting(organizations()) ?? false;
+    const organizations = [...new Set(rows.map((row) => row.organizationId))].sort();
+    const alone = cache?.startWriting(organizations) ?? false;
     try {
-      return await writeThroughCache(rows, decide, chain, cache, alone);
+      const whole =
+        alone && cache ? await writeInOneStatement(rows, decide, chain, cache, organizations) : undefined;
+      return whole ?? (await writeThroughCache(rows, decide, chain, cache, organizations));
     } finally {
-      cache?.endWriting(organizations());
+      cache?.endWriting(organizations);
     }
   }
 
   /**
-   * One write, counted by `writeSequenced` (`alone`: no other write of this process holds these
-   * organizations). A write whose heads moved with its rows after another writer had moved one is
-   * rolled back and done once more, reading the heads under their lock.
+   * The whole write as one statement on AuditKit's own connections, outside a transaction
+   * (`sequenceHeads.advanceFromWithAllRows`): the remembered heads move and every row goes in
+   * with its link, or nothing is written. Only where the dialect has the statement, the write
+   * is at most {@link MAX_ROWS_IN_ONE_STATEMENT} rows and `cache` remembers every head. Returns
+   * `undefined` when nothing was written because a head had moved, a row's key was taken or
+   * another writer holds a row's position: the caller then writes in a transaction from the
+   * heads in the database (the cache forgot them), which handles each of those.
+   *
+   * Only when no other write of this process is moving these heads (`alone`): one that
+   * continues from a write in flight can take the lock before that write's successor
+   * (PostgreSQL wakes row-lock waiters in no set order) and miss.
    */
+  async function writeInOneStatement(
+    rows: readonly EventRow[],
+    decide: IdempotencyDecision,
+    chain: SequenceChain,
+    cache: SequenceHeadCache,
+    organizations: readonly string[],
+  ): Promise<InsertEventsResult | undefined> {
+    const dialect = traits.headAdvanceWithInsert;
+    if (!dialect || rows.length > MAX_ROWS_IN_ONE_STATEMENT) return undefined;
+    const remembered = cache.headsOf(organizations);
+    if (!remembered) return undefined;
+    const heads = new Map<string, SequenceHead | undefined>(remembered);
+    const links = linkRows(rows, heads, chain);
+    const next = lastLinks(rows, links);
+    // Before the statement is sent: a write this process starts meanwhile continues from here.
+    cache.advancing(heads, next);
+    const linkOf = new Map(rows.map((row, index) => [row.id, links[index]]));
+    try {
+      // In one global (organization, key) order, as every insert (see writeRows).
+      await sequenceHeads.advanceFromWithAllRows(
+        db,
+        remembered,
+        next,
+        [...rows].sort(byKey).map((row) => eventToColumns(row, traits, linkedOf(linkOf, row))),
+      );
+    } catch (error) {
+      cache.forget(organizations);
+      if (dialect.isIncomplete(error) || dialect.isPositionTaken(error)) return undefined;
+      throw error;
+    }
+    const outcome = decide(rows.map((): EventWriteFact => ({ inserted: true })));
+    // Core decides a conflict only for a row that found its key taken; every row here was new.
+    if (outcome.status === 'conflict')
+      throw new Error('a conflict was decided for rows that were all inserted');
+    cache.committed(next);
+    return outcome;
+  }
+
+  /** One write in a transaction through `writer`, counted by `writeSequenced`. */
   async function writeThroughCache(
     rows: readonly EventRow[],
     decide: IdempotencyDecision,
     chain: SequenceChain,
     cache: SequenceHeadCache | undefined,
-    alone: boolean,
+    organizations: readonly string[],
   ): Promise<InsertEventsResult> {
-    let written: WrittenHeads = { missed: [], alone };
-    const organizations = () => new Set(rows.map((row) => row.organizationId));
+    const written: WrittenHeads = { missed: [] };
     let outcome: InsertEventsResult;
     try {
       outcome = await writer((executor) => writeRows(executor, rows, decide, chain, cache, written));
     } catch (error) {
-      cache?.forget(organizations());
-      const stale =
-        error instanceof StaleHeads
-          ? error.organizations
-          : written.merged && traits.headAdvanceWithInsert?.isPositionTaken(error)
-            ? [...organizations()]
-            : undefined;
-      if (!stale) throw error;
-      // Rows went in after heads another writer had moved (and were rolled back): written again,
-      // now from the heads in the database, read under their lock, as a first write would.
-      written = { missed: stale, fromDatabase: true, alone };
-      try {
-        outcome = await writer((executor) => writeRows(executor, rows, decide, chain, cache, written));
-      } catch (retryError) {
-        cache?.forget(organizations());
-        throw retryError;
-      }
+      cache?.forget(organizations);
+      throw error;
     }
-    if (outcome.status === 'conflict') cache?.forget(organizations());
+    if (outcome.status === 'conflict') cache?.forget(organizations);
     else if (written.heads) {
       // Not those whose remembered head was wrong: another process is writing them, and the
       // next write reads them under the lock instead of trying a head that likely moved again.
@@ -746,6 +735,29 @@ function storeOn(
    * The write path as it was before the sequence, for the benchmark's integrity-off side only
    * (unsequenced-writes.ts): the rows and core's decision, without heads, links or positions.
    */
+  /**
+   * The benchmark's integrity-off write (unsequenced-writes.ts): a small group in one statement
+   * outside a transaction where integrity on writes it so (`writeInOneStatement`), otherwise the
+   * rows in a transaction (one row without one, as before the sequence).
+   */
+  async function writeUnsequenced(rows: readonly EventRow[], decide: IdempotencyDecision) {
+    const dialect = traits.headAdvanceWithInsert;
+    if (dialect && headCache && rows.length > 1 && rows.length <= MAX_ROWS_IN_ONE_STATEMENT) {
+      try {
+        await insertAllUnsequenced(
+          db,
+          [...rows].sort(byKey).map((row) => eventToColumns(row, traits)),
+        );
+        return decide(rows.map((): EventWriteFact => ({ inserted: true })));
+      } catch (error) {
+        if (!dialect.isIncomplete(error)) throw error;
+      }
+    }
+    return writer((executor) => writeUnsequencedRows(executor, rows, decide), {
+      withoutTransaction: rows.length === 1,
+    });
+  }
+
   async function writeUnsequencedRows(
     executor: Kysely<AuditDatabase>,
     rows: readonly EventRow[],

@@ -2,14 +2,15 @@ import type { ChainLink, EventRow, SequenceChain, SequenceHead } from '@auditkit
 import type { Kysely, QueryCreator } from 'kysely';
 import { sql } from 'kysely';
 import { compiledByShape } from './compiled-by-shape.js';
-import { type EventColumns, rowMajorValues } from './event-insert.js';
+import { type EventColumns, insertEventColumns, rowMajorValues } from './event-insert.js';
 import type { AuditDatabase } from './tables.js';
 
 /**
  * The statements that lock and move organizations' sequence heads, each compiled by kysely once
  * per shape (number of heads) and reused afterwards (see {@link compiledByShape}): the write path
  * runs one or two of them per group or batch, and building them was a tenth of what integrity
- * added to a group of a few `createEvent` calls. One set per store.
+ * added to a group of a few `createEvent` calls. One set per store; `onReused` is told each SQL
+ * text kept for reuse (see `SqlDialectTraits.reusedStatement`).
  *
  * @example
  * ```ts
@@ -17,11 +18,11 @@ import type { AuditDatabase } from './tables.js';
  * const locked = await heads.lock(trx, ['org_1', 'org_2']);
  * ```
  */
-export function sequenceHeadStatements() {
-  const lockCompiled = compiledByShape();
-  const advanceCompiled = compiledByShape();
-  const writeCompiled = compiledByShape();
-  const advanceWithRowsCompiled = compiledByShape();
+export function sequenceHeadStatements(onReused?: (sql: string, parameterCount: number) => void) {
+  const lockCompiled = compiledByShape(onReused);
+  const advanceCompiled = compiledByShape(onReused);
+  const writeCompiled = compiledByShape(onReused);
+  const advanceWithRowsCompiled = compiledByShape(onReused);
 
   /**
    * Locks the sequence head rows of `organizations` until the transaction ends and returns them
@@ -93,23 +94,25 @@ export function sequenceHeadStatements() {
 
   /**
    * `advanceFrom` and the insert of `rows` (event columns linked after the remembered heads) in
-   * one statement, for a database with data-modifying CTEs (PostgreSQL): the round trip this
-   * saves was most of what integrity added to a group of a few concurrent `createEvent` calls.
-   * The heads' CTE is read first, so the head rows are locked before any event row is written
-   * (the order the two statements had). Returns the organizations whose head moved and the ids
-   * inserted (`ON CONFLICT (organization_id, idempotency_key) DO NOTHING`).
+   * one statement that writes everything or nothing, for a database with data-modifying CTEs
+   * (PostgreSQL). Run outside a transaction, it is the whole write of a group of `createEvent`
+   * calls in one round trip instead of three (`BEGIN`, the statement, `COMMIT`); a single
+   * statement is atomic, and the head rows stay locked until it commits, as in a transaction. The
+   * heads' CTE is read first, so the head rows are locked before any event row is written.
    *
-   * When a head did not move, that organization's rows went in after a head that is no longer
-   * the organization's (or failed on the `(organization_id, position)` index, when another
-   * writer holds their positions): the caller rolls the transaction back and writes again from
-   * the heads in the database.
+   * It fails as a whole, and writes nothing, when a head did not move (another writer moved it
+   * since it was remembered) or a row was not inserted (its key was taken): the statement then
+   * divides by zero (`SqlDialectTraits.headAdvanceWithInsert.isIncomplete`), since plain SQL has
+   * no `RAISE`. It also fails when another writer holds a row's position
+   * (`isPositionTaken`). In every case the caller writes again from the heads in the database,
+   * in a transaction that handles replays.
    */
-  async function advanceFromWithRows(
+  async function advanceFromWithAllRows(
     executor: Kysely<AuditDatabase>,
     from: ReadonlyMap<string, SequenceHead>,
     to: ReadonlyMap<string, SequenceHead>,
     rows: readonly EventColumns[],
-  ): Promise<{ moved: Set<string>; insertedIds: string[] }> {
+  ): Promise<void> {
     const values = headRows(to);
     const rememberedHashes = [...from.values()].map((head) => head.hash);
     const columns = Object.keys(rows[0] ?? {});
@@ -120,28 +123,15 @@ export function sequenceHeadStatements() {
       () =>
         executor
           .with('moved', (db) => moveHeads(db, values, rememberedHashes).returning('organization_id'))
-          .with('inserted', (db) =>
-            db
-              .insertInto('auditkit_events')
-              .values(rows as never)
-              .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
-              .returning('id'),
-          )
-          .selectFrom('moved')
-          .select(['organization_id as value', sql<string>`'moved'`.as('kind')])
-          .unionAll((db) =>
-            db.selectFrom('inserted').select(['id as value', sql<string>`'inserted'`.as('kind')]),
+          .with('inserted', (db) => insertEventColumns(db, rows))
+          .selectNoFrom(
+            sql<number>`1 / (case when (select count(*) from moved) = ${sql.lit(values.length)} and (select count(*) from inserted) = ${sql.lit(rows.length)} then 1 else 0 end)`.as(
+              'whole',
+            ),
           )
           .compile(),
     );
-    const { rows: results } = await executor.executeQuery<{ value: string; kind: string }>(query);
-    const moved = new Set<string>();
-    const insertedIds: string[] = [];
-    for (const row of results) {
-      if (row.kind === 'moved') moved.add(row.value);
-      else insertedIds.push(row.value);
-    }
-    return { moved, insertedIds };
+    await executor.executeQuery(query);
   }
 
   /**
@@ -160,7 +150,7 @@ export function sequenceHeadStatements() {
     await executor.executeQuery(query);
   }
 
-  return { lock, advanceFrom, advanceFromWithRows, write };
+  return { lock, advanceFrom, advanceFromWithAllRows, write };
 }
 
 /**

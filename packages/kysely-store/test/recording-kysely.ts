@@ -61,7 +61,8 @@ export function recordingKysely(dialect: DialectName) {
   let builds = 0;
   const counted = new Proxy(db, {
     get(target, name) {
-      if (name === 'insertInto') builds++;
+      // Every statement of the write path starts here: an insert, or a CTE (`with`).
+      if (name === 'insertInto' || name === 'with') builds++;
       const member: unknown = Reflect.get(target, name, target);
       return typeof member === 'function' ? member.bind(target) : member;
     },

@@ -14,7 +14,18 @@ const heads = fc
   .uniqueArray(fc.tuple(organization, head), { minLength: 1, maxLength: 4, selector: ([id]) => id })
   .map((entries) => new Map<string, SequenceHead>(entries));
 
-/** One call of one of the three statements, with its arguments. */
+/** Event columns as the insert sees them (the statement's SQL depends on their count and names). */
+const eventColumns = fc.array(
+  fc.record({
+    id: fc.string({ maxLength: 6 }),
+    organization_id: organization,
+    idempotency_key: fc.string({ maxLength: 6 }),
+    position: fc.integer({ min: 1, max: 2 ** 40 }),
+  }),
+  { minLength: 1, maxLength: 3 },
+);
+
+/** One call of one of the four statements, with its arguments. */
 const call = fc.oneof(
   fc.record({
     statement: fc.constant('lock' as const),
@@ -22,18 +33,28 @@ const call = fc.oneof(
   }),
   fc.record({ statement: fc.constant('advanceFrom' as const), from: heads, to: heads }),
   fc.record({ statement: fc.constant('write' as const), heads }),
+  fc.record({
+    statement: fc.constant('advanceFromWithAllRows' as const),
+    from: heads,
+    to: heads,
+    rows: eventColumns,
+  }),
 );
 type Call = typeof call extends fc.Arbitrary<infer T> ? T : never;
 
 function shapeOf(c: Call): string {
   if (c.statement === 'lock') return `lock:${c.organizations.length}`;
   if (c.statement === 'write') return `write:${c.heads.size}`;
+  if (c.statement === 'advanceFromWithAllRows')
+    return `withRows:${c.to.size}:${c.from.size}:${c.rows.length}`;
   return `advanceFrom:${c.to.size}:${c.from.size}`;
 }
 
 async function run(statements: ReturnType<typeof sequenceHeadStatements>, db: never, c: Call) {
   if (c.statement === 'lock') await statements.lock(db, c.organizations);
   else if (c.statement === 'write') await statements.write(db, c.heads);
+  else if (c.statement === 'advanceFromWithAllRows')
+    await statements.advanceFromWithAllRows(db, c.from, c.to, c.rows);
   else await statements.advanceFrom(db, c.from, c.to);
 }
 
