@@ -1,7 +1,9 @@
 // Core's own cost per event: createEvents against a store that stores nothing (it reports every
 // row as inserted and returns core's decision), so the figure is validation, identification,
 // ids and row building alone. Used by `pnpm bench` (the `core` target) and runnable alone:
-//   cd bench && node --conditions=@auditkit/source --import tsx src/core-cost.ts [events] [runs]
+//   cd bench && node --conditions=@auditkit/source --import tsx src/core-cost.ts [events] [runs] [warm-up events]
+// The warm-up's size changes the steady state: V8 may pretenure the batch's objects (see the ninth
+// round in docs/benchmarks.md), which a first run of 60,000 events or more tends to trigger.
 import { type AuditStore, createAuditLog, memoryStore } from '@auditkit/core';
 import { benchEvent, declareBenchSchemas, organizationOf } from './events.js';
 
@@ -44,7 +46,8 @@ export async function coreMicrosecondsPerEvent(total: number): Promise<number> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const total = Number(process.argv[2] ?? 50_000);
   const runs = Number(process.argv[3] ?? 5);
-  await coreMicrosecondsPerEvent(Math.min(total, 10_000)); // warm-up
+  const warmUp = Number(process.argv[4] ?? Math.min(total, 10_000));
+  if (warmUp > 0) await coreMicrosecondsPerEvent(warmUp);
   const figures: number[] = [];
   for (let run = 0; run < runs; run++) figures.push(await coreMicrosecondsPerEvent(total));
   figures.sort((a, b) => a - b);

@@ -14,6 +14,14 @@ import {
   unsequenced,
 } from '../target.js';
 
+/** The baseline's table: the event columns, a primary key, the key and the time index. */
+export const RAW_SQLITE_SCHEMA = `create table events (id text primary key, organization_id text not null, idempotency_key text not null,
+  action text not null, version integer not null, occurred_at integer not null, received_at integer not null,
+  actor_type text not null, actor_id text not null, actor_name text, actor_metadata text, targets text not null,
+  context_location text not null, context_user_agent text, metadata text);
+  create unique index events_key on events (organization_id, idempotency_key);
+  create index events_time on events (organization_id, occurred_at, id);`;
+
 const values = (row: RawRow) => rawValues(row, (date) => date.getTime());
 
 /**
@@ -68,12 +76,7 @@ export function sqliteTarget(synchronous: SqliteSynchronous = 'full'): BenchTarg
       const db = new Database(join(directory, `raw-${files++}.db`));
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
-      db.exec(`create table events (id text primary key, organization_id text not null, idempotency_key text not null,
-        action text not null, version integer not null, occurred_at integer not null, received_at integer not null,
-        actor_type text not null, actor_id text not null, actor_name text, actor_metadata text, targets text not null,
-        context_location text not null, context_user_agent text, metadata text);
-        create unique index events_key on events (organization_id, idempotency_key);
-        create index events_time on events (organization_id, occurred_at, id);`);
+      db.exec(RAW_SQLITE_SCHEMA);
       const placeholders = `(${Array.from({ length: 15 }, () => '?').join(', ')})`;
       const insert = db.prepare(`insert into events (${RAW_COLUMNS}) values ${placeholders}`);
       const insertIgnoring = db.prepare(

@@ -12,5 +12,9 @@ export const sqliteTraits: SqlDialectTraits = {
   extraEventColumns: () => ({}),
   // 16 columns a row stays well under SQLite's 32,766 bound parameters.
   maxRowsPerInsert: 1000,
+  // Measured on 100,000 events with AuditKit's schema (docs/benchmarks.md, ninth round): one
+  // prepared single-row insert per row, through kysely, took ~10 µs a row against ~13.5 µs for
+  // 1,000-row `INSERT … RETURNING` statements.
+  rowByRowInsert: true,
   schema: SQL_SCHEMAS.sqlite,
 };

@@ -30,6 +30,13 @@ export interface SqlDialectTraits {
   /** Rows per multi-row `INSERT`, to stay under the database's bound-parameter limit. */
   maxRowsPerInsert: number;
   /**
+   * Set for an in-process database (SQLite), where a statement costs no round trip: events are
+   * inserted one prepared single-row statement each, the rows written known from each statement's
+   * affected-row count, instead of one multi-row `INSERT … RETURNING`. The driver MUST report
+   * affected rows (`numAffectedRows`); an insert that does not is an error, never a replay.
+   */
+  rowByRowInsert?: boolean;
+  /**
    * Set where the database runs data-modifying CTEs (PostgreSQL): a small write that continues
    * from sequence heads this process remembers moves them and inserts its rows in one statement,
    * outside a transaction: one round trip instead of three. The statement writes everything or

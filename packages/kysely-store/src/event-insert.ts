@@ -14,19 +14,50 @@ export type EventColumns = Record<string, unknown>;
  * only on the row count and the column list, so it is compiled once per shape and reused with
  * the batch's values (see {@link compiledByShape}, which tells `onReused` each text it keeps).
  *
+ * With `rowByRow` (an in-process database, `SqlDialectTraits.rowByRowInsert`), each row is its
+ * own single-row insert without `RETURNING`, and a row was written when its statement reports one
+ * affected row.
+ *
  * @example
  * ```ts
  * const insertColumns = eventColumnsInserter();
- * const insertedIds = await insertColumns(trx, rows.map((row) => eventToColumns(row, traits)));
+ * const insertedIds = await insertColumns(trx, rows, (row) => eventToColumns(row, traits));
  * ```
  */
-export function eventColumnsInserter(onReused?: (sql: string, parameterCount: number) => void) {
+export function eventColumnsInserter(
+  onReused?: (sql: string, parameterCount: number) => void,
+  rowByRow = false,
+) {
   const compiled = compiledByShape(onReused);
 
-  return async function insertColumns(
+  return async function insertColumns<Row>(
     executor: Kysely<AuditDatabase>,
-    rows: readonly EventColumns[],
+    items: readonly Row[],
+    toColumns: (item: Row) => EventColumns,
   ): Promise<string[]> {
+    if (rowByRow) {
+      let columns: string[] | undefined;
+      let shape = '';
+      const inserted: string[] = [];
+      for (const item of items) {
+        // Built one at a time: each row's columns die young instead of outliving the batch.
+        const row = toColumns(item);
+        if (columns === undefined) {
+          columns = Object.keys(row);
+          shape = `row:${columns.join(',')}`;
+        }
+        const query = compiled(shape, rowMajorValues([row], columns), () =>
+          insertEventColumnsSkippingTaken(executor, [row]).compile(),
+        );
+        const { numAffectedRows } = await executor.executeQuery(query);
+        // Never guess: a row taken for a replay would be reported as another event's.
+        if (numAffectedRows === undefined)
+          throw new Error('the database driver did not report how many rows an insert wrote');
+        if (numAffectedRows > 0n) inserted.push(String(row.id));
+      }
+      return inserted;
+    }
+    const rows = items.map(toColumns);
     const columns = Object.keys(rows[0] ?? {});
     const query = compiled(`${rows.length}:${columns.join(',')}`, rowMajorValues(rows, columns), () =>
       insertEventColumns(executor, rows).compile(),
@@ -49,12 +80,27 @@ export function insertEventColumns<DB extends AuditDatabase>(
   db: QueryCreator<DB>,
   rows: readonly EventColumns[],
 ) {
+  return insertEventColumnsSkippingTaken(db, rows).returning('id');
+}
+
+/**
+ * The insert of rows of event columns that skips rows whose `(organization_id, idempotency_key)`
+ * is taken, returning nothing: its affected-row count says how many it wrote.
+ *
+ * @example
+ * ```ts
+ * const { numAffectedRows } = await insertEventColumnsSkippingTaken(db, [columns]).executeTakeFirst();
+ * ```
+ */
+export function insertEventColumnsSkippingTaken<DB extends AuditDatabase>(
+  db: QueryCreator<DB>,
+  rows: readonly EventColumns[],
+) {
   // A CTE's query creator also knows the statement's earlier CTEs; the insert names only ours.
   return (db as unknown as QueryCreator<AuditDatabase>)
     .insertInto('auditkit_events')
     .values(rows as never)
-    .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
-    .returning('id');
+    .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing());
 }
 
 /**

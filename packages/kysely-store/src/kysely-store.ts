@@ -176,7 +176,7 @@ function storeOn(
   headCache: SequenceHeadCache | undefined,
 ): DataMethods {
   const reused = traits.reusedStatement?.bind(traits);
-  const insertColumns = eventColumnsInserter(reused);
+  const insertColumns = eventColumnsInserter(reused, traits.rowByRowInsert);
   const sequenceHeads = sequenceHeadStatements(reused);
   const insertAllUnsequenced = unsequencedWholeInsert(reused);
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);
@@ -550,9 +550,8 @@ function storeOn(
     // two batches share keys in different orders).
     const ordered = [...rows].sort(byKey);
     for (const part of chunk(ordered, traits.maxRowsPerInsert)) {
-      const ids = await insertColumns(
-        executor,
-        part.map((row) => eventToColumns(row, traits, linkedOf(linkOf, row))),
+      const ids = await insertColumns(executor, part, (row) =>
+        eventToColumns(row, traits, linkedOf(linkOf, row)),
       );
       for (const id of ids) inserted.add(id);
     }
@@ -732,10 +731,6 @@ function storeOn(
   }
 
   /**
-   * The write path as it was before the sequence, for the benchmark's integrity-off side only
-   * (unsequenced-writes.ts): the rows and core's decision, without heads, links or positions.
-   */
-  /**
    * The benchmark's integrity-off write (unsequenced-writes.ts): a small group in one statement
    * outside a transaction where integrity on writes it so (`writeInOneStatement`), otherwise the
    * rows in a transaction (one row without one, as before the sequence).
@@ -765,10 +760,7 @@ function storeOn(
   ): Promise<InsertEventsResult> {
     const inserted = new Set<string>();
     for (const part of chunk([...rows].sort(byKey), traits.maxRowsPerInsert)) {
-      const ids = await insertColumns(
-        executor,
-        part.map((row) => eventToColumns(row, traits)),
-      );
+      const ids = await insertColumns(executor, part, (row) => eventToColumns(row, traits));
       for (const id of ids) inserted.add(id);
     }
     const outcome = decide(await writeFacts(executor, rows, inserted));

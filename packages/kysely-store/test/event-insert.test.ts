@@ -68,15 +68,16 @@ const calls = fc
   })
   .chain((specs) => fc.tuple(...specs.map(({ extra, count }) => batch(extra, count))));
 
-function kyselyCompiled(dialect: DialectName, rows: readonly Record<string, unknown>[]) {
+function kyselyCompiled(dialect: DialectName, rows: readonly Record<string, unknown>[], returning = true) {
   const { plain } = recordingKysely(dialect);
-  return plain
+  const insert = plain
     .insertInto('auditkit_events')
     .values(rows as never)
-    .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing())
-    .returning('id')
-    .compile();
+    .onConflict((conflict) => conflict.columns(['organization_id', 'idempotency_key']).doNothing());
+  return returning ? insert.returning('id').compile() : insert.compile();
 }
+
+const same = (row: Record<string, unknown>) => row;
 
 describe.each(Object.keys(DIALECTS) as DialectName[])('cached event insert on %s', (dialect) => {
   it('runs exactly the SQL and parameters kysely compiles, for any rows, cached or not', async () => {
@@ -84,7 +85,7 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('cached event insert on %s
       fc.asyncProperty(calls, async (batches) => {
         const { db, executed, builds } = recordingKysely(dialect);
         const insertColumns = eventColumnsInserter();
-        for (const { rows } of batches) await insertColumns(db, rows);
+        for (const { rows } of batches) await insertColumns(db, rows, same);
         // One build per shape; every later call of a shape ran from the cache.
         expect(builds()).toBe(new Set(batches.map((call) => call.shape)).size);
         expect(executed).toHaveLength(batches.length);
@@ -105,13 +106,50 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('cached event insert on %s
       { id: 'a', organization_id: 'o', idempotency_key: 'k1' },
       { id: 'b', organization_id: 'o', idempotency_key: 'k2', actor_name: 'Ada' },
     ];
-    await insertColumns(db, rows);
-    await insertColumns(db, rows);
+    await insertColumns(db, rows, same);
+    await insertColumns(db, rows, same);
     expect(builds()).toBe(2);
     const expected = kyselyCompiled(dialect, rows);
     expect(executed.map((query) => [query.sql, query.parameters])).toEqual([
       [expected.sql, expected.parameters],
       [expected.sql, expected.parameters],
     ]);
+  });
+});
+
+describe.each(Object.keys(DIALECTS) as DialectName[])('row-by-row event insert on %s', (dialect) => {
+  it('runs each row as exactly the single-row insert kysely compiles, and reports the rows written', async () => {
+    await fc.assert(
+      fc.asyncProperty(calls, fc.infiniteStream(fc.boolean()), async (batches, writes) => {
+        const written: boolean[] = [];
+        const { db, executed, builds } = recordingKysely(dialect, () => {
+          const wrote = writes.next().value as boolean;
+          written.push(wrote);
+          return wrote ? 1n : 0n;
+        });
+        const insertColumns = eventColumnsInserter(undefined, true);
+        const reported: unknown[] = [];
+        for (const { rows } of batches) reported.push(...(await insertColumns(db, rows, same)));
+        const rows = batches.flatMap((call) => call.rows);
+        // One build per column list (with or without the extra column); every other row cached.
+        expect(builds()).toBe(new Set(batches.map((call) => call.shape.split(':')[0])).size);
+        expect(executed).toHaveLength(rows.length);
+        for (const [index, row] of rows.entries()) {
+          const expected = kyselyCompiled(dialect, [row], false);
+          expect(executed[index]?.sql).toBe(expected.sql);
+          expect(executed[index]?.parameters).toEqual(expected.parameters);
+        }
+        expect(reported).toEqual(rows.filter((_, index) => written[index]).map((row) => String(row.id)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses a driver that does not say how many rows an insert wrote', async () => {
+    const { db } = recordingKysely(dialect);
+    const insertColumns = eventColumnsInserter(undefined, true);
+    await expect(
+      insertColumns(db, [{ id: 'a', organization_id: 'o', idempotency_key: 'k' }], same),
+    ).rejects.toThrow('did not report how many rows');
   });
 });
