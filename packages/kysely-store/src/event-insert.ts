@@ -50,7 +50,7 @@ export function eventColumnsInserter(
           insertEventColumnsSkippingTaken(executor, [row]).compile(),
         );
         const { numAffectedRows } = await executor.executeQuery(query);
-        // Never guess: a row taken for a replay would be reported as another event's.
+        // Never guess: reading a missing count as 0 would report a new event as a replay.
         if (numAffectedRows === undefined)
           throw new Error('the database driver did not report how many rows an insert wrote');
         if (numAffectedRows > 0n) inserted.push(String(row.id));
@@ -89,7 +89,7 @@ export function insertEventColumns<DB extends AuditDatabase>(
  *
  * @example
  * ```ts
- * const { numAffectedRows } = await insertEventColumnsSkippingTaken(db, [columns]).executeTakeFirst();
+ * const { numInsertedOrUpdatedRows } = await insertEventColumnsSkippingTaken(db, [columns]).executeTakeFirstOrThrow();
  * ```
  */
 export function insertEventColumnsSkippingTaken<DB extends AuditDatabase>(
