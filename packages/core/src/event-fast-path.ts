@@ -2,6 +2,7 @@ import { type NormalizedEvent, toValidDate } from './event-model.js';
 import type { EventLimits } from './limits.js';
 import { FORBIDDEN_METADATA_KEYS, METADATA_LIMITS } from './limits.js';
 import { isPlainObject, type Metadata } from './metadata.js';
+import { plainObjectConstructor } from './plain-object.js';
 import { isStorableText } from './text-rules.js';
 
 // The write path's fast lane. zod (`createEventInputSchema`) stays the definition of a valid
@@ -112,6 +113,29 @@ export function fastMetadata(value: unknown): Metadata | undefined {
 
 type Party = NormalizedEvent['actor'];
 
+// Plain objects built by constructors rather than literals: see plain-object.ts.
+const PartyObject = plainObjectConstructor(function (
+  this: Party,
+  type: string,
+  id: string,
+  name: string | undefined,
+  metadata: Metadata | undefined,
+) {
+  this.type = type;
+  this.id = id;
+  if (name !== undefined) this.name = name;
+  if (metadata !== undefined) this.metadata = metadata;
+});
+
+const ContextObject = plainObjectConstructor(function (
+  this: NormalizedEvent['context'],
+  location: string,
+  userAgent: string | undefined,
+) {
+  this.location = location;
+  if (userAgent !== undefined) this.userAgent = userAgent;
+});
+
 function fastParty(value: unknown, maxLength: number): Party | undefined {
   if (!isPlainObject(value) || !onlyKeys(value, PARTY_KEYS)) return undefined;
   const { type, id, name, metadata } = value;
@@ -124,11 +148,27 @@ function fastParty(value: unknown, maxLength: number): Party | undefined {
     copy = fastMetadata(metadata);
     if (!copy) return undefined;
   } else size += absentSize(value, 'metadata');
-  // Whole literals rather than fields added one by one: a field added later goes to a separately
-  // allocated property store (more garbage to collect) and a chain of shapes.
-  if (name === undefined) return copy === undefined ? { type, id } : { type, id, metadata: copy };
-  return copy === undefined ? { type, id, name } : { type, id, name, metadata: copy };
+  return new PartyObject(type, id, name, copy);
 }
+
+const NormalizedEventObject = plainObjectConstructor(function (
+  this: NormalizedEvent,
+  action: string,
+  occurredAt: Date,
+  version: number,
+  actor: Party,
+  targets: Party[],
+  context: NormalizedEvent['context'],
+  metadata: Metadata | undefined,
+) {
+  this.action = action;
+  this.occurredAt = occurredAt;
+  this.version = version;
+  this.actor = actor;
+  this.targets = targets;
+  this.context = context;
+  if (metadata !== undefined) this.metadata = metadata;
+});
 
 /**
  * The normalized event for an input that is plainly valid under `limits` (within
@@ -182,8 +222,7 @@ export function fastNormalizeEvent(input: unknown, limits: EventLimits): Normali
   if (userAgent !== undefined) {
     if (!isText(userAgent, maxLength)) return undefined;
   } else size += absentSize(contextInput, 'userAgent');
-  const context: NormalizedEvent['context'] =
-    userAgent === undefined ? { location } : { location, userAgent };
+  const context = new ContextObject(location, userAgent);
   const metadataInput = input.metadata;
   let metadata: Metadata | undefined;
   if (metadataInput !== undefined) {
@@ -192,7 +231,5 @@ export function fastNormalizeEvent(input: unknown, limits: EventLimits): Normali
   } else size += absentSize(input, 'metadata');
   // Over the byte limit: `oversizeReason` words the refusal.
   if (size > limits.maxEventBytes) return undefined;
-  return metadata === undefined
-    ? { action, occurredAt, version, actor, targets, context }
-    : { action, occurredAt, version, actor, targets, context, metadata };
+  return new NormalizedEventObject(action, occurredAt, version, actor, targets, context, metadata);
 }

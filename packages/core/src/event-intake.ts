@@ -15,6 +15,7 @@ import { decideOutcomeBuilding } from './idempotent-outcome.js';
 import { newEventId } from './ids.js';
 import { chainEvents, chainReusingContent } from './integrity/sequence-chain.js';
 import type { EventLimits } from './limits.js';
+import { plainObjectConstructor } from './plain-object.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import type { AuditStore, EventRow, SequenceChain } from './store.js';
 import { isStorableText } from './text-rules.js';
@@ -220,7 +221,9 @@ export class EventIntake {
       if (errors.length > 0) continue;
       const identity = identifyEvent(organizationId, normalized, idempotencyKey, plainText);
       contents.push(identity.content);
-      rows.push(toRow(organizationId, normalized, identity, newEventId(receivedTime), receivedAt));
+      rows.push(
+        new EventRowObject(organizationId, normalized, identity, newEventId(receivedTime), receivedAt),
+      );
     }
     if (errors.length > 0) throw invalidEventError(errors, items.length, single);
     return rows;
@@ -249,48 +252,40 @@ export class EventIntake {
   }
 }
 
-/** The row of a validated, identified event. */
-function toRow(
+/** A new event's fields, in the order the API lists them, onto the object being built. */
+function assignEventFields(
+  target: AuditLogEvent,
+  id: string,
+  organizationId: string,
+  event: NormalizedEvent,
+  receivedAt: Date,
+): void {
+  target.object = 'audit_log_event';
+  target.id = id;
+  target.organizationId = organizationId;
+  target.action = event.action;
+  target.occurredAt = event.occurredAt;
+  target.version = event.version;
+  target.actor = event.actor;
+  target.targets = event.targets;
+  target.context = event.context;
+  if (event.metadata !== undefined) target.metadata = event.metadata;
+  target.receivedAt = receivedAt;
+}
+
+/** The row of a validated, identified event (a plain object: see plain-object.ts). */
+const EventRowObject = plainObjectConstructor(function (
+  this: EventRow,
   organizationId: string,
   event: NormalizedEvent,
   identity: EventIdentity,
   id: string,
   receivedAt: Date,
-): EventRow {
-  const { idempotencyKey, fingerprint } = identity;
-  const { action, occurredAt, version, actor, targets, context, metadata } = event;
-  // Written out rather than spread: one object shape per case, built in one step.
-  return metadata === undefined
-    ? {
-        object: 'audit_log_event',
-        id,
-        organizationId,
-        action,
-        occurredAt,
-        version,
-        actor,
-        targets,
-        context,
-        receivedAt,
-        idempotencyKey,
-        fingerprint,
-      }
-    : {
-        object: 'audit_log_event',
-        id,
-        organizationId,
-        action,
-        occurredAt,
-        version,
-        actor,
-        targets,
-        context,
-        metadata,
-        receivedAt,
-        idempotencyKey,
-        fingerprint,
-      };
-}
+) {
+  assignEventFields(this, id, organizationId, event, receivedAt);
+  this.idempotencyKey = identity.idempotencyKey;
+  this.fingerprint = identity.fingerprint;
+});
 
 /**
  * The rows of a call whose keys repeat, each key once: a repeat with the same fingerprint is the
@@ -327,39 +322,18 @@ function asCreated(event: AuditLogEvent): CreatedAuditLogEvent {
     : created(event);
 }
 
-/** A newly stored event as `createEvent(s)` returns it. */
+/** A newly stored event as `createEvent(s)` returns it (a plain object: see plain-object.ts). */
+const CreatedEventObject = plainObjectConstructor(function (
+  this: CreatedAuditLogEvent,
+  event: AuditLogEvent,
+) {
+  assignEventFields(this, event.id, event.organizationId, event, event.receivedAt);
+  this.replayed = false;
+});
+
+/** {@link CreatedEventObject} as a function, for `decideOutcomeBuilding`. */
 function created(event: AuditLogEvent): CreatedAuditLogEvent {
-  const { object, id, organizationId, action, occurredAt, version, actor, targets, context, metadata } =
-    event;
-  const { receivedAt } = event;
-  return metadata === undefined
-    ? {
-        object,
-        id,
-        organizationId,
-        action,
-        occurredAt,
-        version,
-        actor,
-        targets,
-        context,
-        receivedAt,
-        replayed: false,
-      }
-    : {
-        object,
-        id,
-        organizationId,
-        action,
-        occurredAt,
-        version,
-        actor,
-        targets,
-        context,
-        metadata,
-        receivedAt,
-        replayed: false,
-      };
+  return new CreatedEventObject(event);
 }
 
 function unwrap(item: BatchEventInput): { event: unknown; idempotencyKey: string | undefined } {

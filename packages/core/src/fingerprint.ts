@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { canonicalEventJson } from './canonical-event.js';
 import type { NormalizedEvent } from './event-model.js';
+import { plainObjectConstructor } from './plain-object.js';
 
 /** How an event's content is identified for idempotency. */
 export interface EventIdentity {
@@ -46,6 +47,18 @@ function sha256(text: string): string {
   return hash('sha256', text, 'hex');
 }
 
+/** An {@link EventIdentity} (a plain object: see plain-object.ts). */
+const IdentityObject = plainObjectConstructor(function (
+  this: EventIdentity,
+  fingerprint: string,
+  idempotencyKey: string,
+  content: string,
+) {
+  this.fingerprint = fingerprint;
+  this.idempotencyKey = idempotencyKey;
+  this.content = content;
+});
+
 /**
  * Fingerprints a normalized event and settles its idempotency key. `occurredAt` enters as its
  * ISO string, so a `Date` and the equivalent ISO string give the same fingerprint. `plainText`
@@ -59,17 +72,9 @@ export function identifyEvent(
 ): EventIdentity {
   const canonical = canonicalEventJson(event, plainText);
   if (idempotencyKey !== undefined) {
-    return {
-      fingerprint: sha256(canonical),
-      idempotencyKey: storedExplicitKey(idempotencyKey),
-      content: canonical,
-    };
+    return new IdentityObject(sha256(canonical), storedExplicitKey(idempotencyKey), canonical);
   }
   // canonicalize({ event, organizationId }) without serializing the event twice: keys are sorted.
   const scoped = `{"event":${canonical},"organizationId":${JSON.stringify(organizationId)}}`;
-  return {
-    fingerprint: sha256(canonical),
-    idempotencyKey: `${DERIVED_PREFIX}${sha256(scoped)}`,
-    content: canonical,
-  };
+  return new IdentityObject(sha256(canonical), `${DERIVED_PREFIX}${sha256(scoped)}`, canonical);
 }

@@ -1,4 +1,5 @@
 import type { AuditLogEvent } from './event-model.js';
+import { plainObjectConstructor } from './plain-object.js';
 import type { EventRow, EventWriteFact, InsertEventsResult } from './store.js';
 
 /**
@@ -26,6 +27,16 @@ export function decideIdempotentOutcome(
   return decideOutcomeBuilding(rows, facts, eventOf);
 }
 
+/** One event's `{ event, replayed }` (a plain object: see plain-object.ts). */
+const StoredOutcome = plainObjectConstructor(function (
+  this: { event: AuditLogEvent; replayed: boolean },
+  event: AuditLogEvent,
+  replayed: boolean,
+) {
+  this.event = event;
+  this.replayed = replayed;
+});
+
 /**
  * {@link decideIdempotentOutcome} with the event of each inserted row built by `newEvent`: core's
  * write path builds there the very object `createEvents` returns (`replayed: false` included), so
@@ -42,9 +53,9 @@ export function decideOutcomeBuilding(
   const conflicts: number[] = [];
   const events = rows.map((row, index) => {
     const fact = facts[index] as EventWriteFact;
-    if (fact.inserted) return { event: newEvent(row), replayed: false };
+    if (fact.inserted) return new StoredOutcome(newEvent(row), false);
     if (fact.stored.fingerprint !== row.fingerprint) conflicts.push(index);
-    return { event: fact.stored.event, replayed: true };
+    return new StoredOutcome(fact.stored.event, true);
   });
   return conflicts.length > 0 ? { status: 'conflict', indexes: conflicts } : { status: 'stored', events };
 }

@@ -1,4 +1,5 @@
 import type { AuditLogEvent } from '../event-model.js';
+import { plainObjectConstructor } from '../plain-object.js';
 import type { ChainedEvent, ChainLink, SequenceChain, SequenceHead } from '../store.js';
 import { chainHash, chainHashWithContent, GENESIS_HASH } from './chain-hash.js';
 
@@ -36,6 +37,18 @@ export function chainReusingContent(contentOf: (event: AuditLogEvent) => string 
   return (head, events) => linkEvents(head, events, contentOf);
 }
 
+/** A {@link ChainLink} (a plain object: see plain-object.ts); links live until the write ends. */
+const ChainLinkObject = plainObjectConstructor(function (
+  this: ChainLink,
+  position: number,
+  hash: string,
+  previousHash: string,
+) {
+  this.position = position;
+  this.hash = hash;
+  this.previousHash = previousHash;
+});
+
 function linkEvents(
   head: SequenceHead | undefined,
   events: readonly ChainedEvent[],
@@ -53,7 +66,7 @@ function linkEvents(
     const input = { event, idempotencyKey, position, previousHash };
     const content = contentOf?.(event);
     const hash = content === undefined ? chainHash(input) : chainHashWithContent(input, content);
-    links.push({ position, hash, previousHash });
+    links.push(new ChainLinkObject(position, hash, previousHash));
     previousHash = hash;
   }
   return links;
