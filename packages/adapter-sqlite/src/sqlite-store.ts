@@ -69,6 +69,16 @@ const SQLITE_STORE_OPTIONS: OptionsSpec = {
 };
 
 /**
+ * Pages the write-ahead log may hold before a commit checkpoints it (SQLite's default: 1,000).
+ * A batch of 1,000 events writes several hundred pages (each event's row and six index entries,
+ * the actor index's scattered over the organization's actors), so at SQLite's default nearly every
+ * batch also copied the log into the database file and synced it. With 4,000 (16 MB of log at
+ * 4 KiB pages) a page rewritten by several batches is copied once; a commit's own writes are
+ * unchanged (docs/benchmarks.md, eleventh round).
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
+/**
  * Switches the file to WAL, once (the mode is stored in the file). Switching needs the file to
  * itself, and SQLite answers SQLITE_BUSY at once — without waiting out busy_timeout — while a
  * second process is opening the same new file; so wait and retry within the same budget.
@@ -100,6 +110,9 @@ async function openDatabase(
   // A per-connection setting, not stored in the file: set on every open. better-sqlite3's
   // default in WAL mode (NORMAL) does not sync commits, so acknowledged events could be lost.
   database.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  // Also per connection: how long the write-ahead log grows before a commit copies it into the
+  // database file (see WAL_AUTOCHECKPOINT_PAGES).
+  database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   // WAL lets readers (exports) run while another process writes.
   if (filename !== ':memory:' && filename !== '') await enableWal(database, busyTimeoutMs);
   return database as unknown as SqliteDatabase;

@@ -22,13 +22,20 @@ type TrackedStatement = SqliteStatement & { readonly busy?: boolean };
  */
 export function withStatementCache(database: SqliteDatabase, capacity = 64): SqliteDatabase {
   const statements = new Map<string, TrackedStatement>();
+  // The statement handed out last, already the most recently used entry: a batch inserted row by
+  // row asks for the same text a thousand times in a row, and needs no reordering of the map.
+  let lastSql: string | undefined;
+  let lastStatement: TrackedStatement | undefined;
   return {
     prepare(sql) {
+      if (sql === lastSql && lastStatement?.busy === false) return lastStatement;
       const cached = statements.get(sql);
       if (cached && cached.busy === false) {
         // Map keeps insertion order: re-inserting marks the statement as most recently used.
         statements.delete(sql);
         statements.set(sql, cached);
+        lastSql = sql;
+        lastStatement = cached;
         return cached;
       }
       const statement: TrackedStatement = database.prepare(sql);
@@ -36,6 +43,8 @@ export function withStatementCache(database: SqliteDatabase, capacity = 64): Sql
       if (typeof statement.busy !== 'boolean') return statement;
       statements.delete(sql);
       statements.set(sql, statement);
+      lastSql = sql;
+      lastStatement = statement;
       if (statements.size > capacity) {
         const oldest = statements.keys().next();
         if (!oldest.done) statements.delete(oldest.value);
@@ -44,6 +53,8 @@ export function withStatementCache(database: SqliteDatabase, capacity = 64): Sql
     },
     close() {
       statements.clear();
+      lastSql = undefined;
+      lastStatement = undefined;
       database.close();
     },
   };

@@ -54,3 +54,27 @@ it('does not cache statements of a driver that cannot say whether they are busy'
   );
   expect(database.prepare(SELECT)).not.toBe(database.prepare(SELECT));
 });
+
+it('keeps the most recently used texts when one text is asked for many times in a row', () => {
+  const raw = new Database(':memory:');
+  const prepared: string[] = [];
+  const database = withStatementCache(
+    {
+      prepare: (sql) => {
+        prepared.push(sql);
+        return raw.prepare(sql) as never;
+      },
+      close: () => raw.close(),
+    },
+    2,
+  );
+  opened.push(database);
+  const first = database.prepare('select 1');
+  database.prepare('select 2');
+  for (let i = 0; i < 3; i++) expect(database.prepare('select 1')).toBe(first);
+  // 'select 1' was used last, so a third text evicts 'select 2', the least recently used.
+  database.prepare('select 3');
+  expect(database.prepare('select 1')).toBe(first);
+  database.prepare('select 2');
+  expect(prepared).toEqual(['select 1', 'select 2', 'select 3', 'select 2']);
+});
