@@ -26,6 +26,11 @@ export function withStatementCache(database: SqliteDatabase, capacity = 64): Sql
   // row asks for the same text a thousand times in a row, and needs no reordering of the map.
   let lastSql: string | undefined;
   let lastStatement: TrackedStatement | undefined;
+  const remember = (sql: string, statement: TrackedStatement) => {
+    lastSql = sql;
+    lastStatement = statement;
+    return statement;
+  };
   return {
     prepare(sql) {
       if (sql === lastSql && lastStatement?.busy === false) return lastStatement;
@@ -34,22 +39,18 @@ export function withStatementCache(database: SqliteDatabase, capacity = 64): Sql
         // Map keeps insertion order: re-inserting marks the statement as most recently used.
         statements.delete(sql);
         statements.set(sql, cached);
-        lastSql = sql;
-        lastStatement = cached;
-        return cached;
+        return remember(sql, cached);
       }
       const statement: TrackedStatement = database.prepare(sql);
       // A statement still being read stays with its reader; the fresh one takes its place.
       if (typeof statement.busy !== 'boolean') return statement;
       statements.delete(sql);
       statements.set(sql, statement);
-      lastSql = sql;
-      lastStatement = statement;
       if (statements.size > capacity) {
         const oldest = statements.keys().next();
         if (!oldest.done) statements.delete(oldest.value);
       }
-      return statement;
+      return remember(sql, statement);
     },
     close() {
       statements.clear();
