@@ -171,6 +171,8 @@ export function sqliteStore(options: SqliteStoreOptions): AuditStore<SqliteTrans
     },
     db,
     traits: sqliteTraits,
+    // Every connection of `db` is the statement cache, which runs a batch's inserts in one call.
+    eachRowQueries: true,
     async migrate() {
       if (await isMigrated(db)) return;
       await db.connection().execute(async (connection) => {

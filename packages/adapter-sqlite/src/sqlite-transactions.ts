@@ -81,6 +81,9 @@ export function bindSqliteTransaction(handle: SqliteTransactionHandle): CallerTr
     return {
       db: executorOnDatabase(handle),
       connection: handle,
+      // Kysely runs here through AuditKit's statement cache, which runs each-row queries; an
+      // application's kysely Transaction prepares SQL through its own driver, and is not sent them.
+      eachRowQueries: true,
       assertInTransaction() {
         if (!handle.inTransaction) throw outsideTransaction();
       },

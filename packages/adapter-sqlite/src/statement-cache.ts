@@ -1,3 +1,4 @@
+import { type EachRowAnswer, parseEachRowQuery } from '@auditkit/kysely-store';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 /** better-sqlite3's statement, which says whether an `iterate()` over it is still being read. */
@@ -14,6 +15,9 @@ type TrackedStatement = SqliteStatement & { readonly busy?: boolean };
  * (`iterate`), running it again would throw. So a cached statement is handed out only when it
  * reports itself idle (`busy === false`); a busy one is left to its reader and the SQL prepared
  * afresh. A driver whose statements do not report `busy` gets no caching at all.
+ *
+ * It also runs an `eachRowQuery` (kysely-store): its single-row statement once per row, in one
+ * call from kysely, answering each run's affected-row count (see {@link eachRowStatement}).
  *
  * @example
  * ```ts
@@ -34,6 +38,8 @@ export function withStatementCache(database: SqliteDatabase, capacity = 64): Sql
   return {
     prepare(sql) {
       if (sql === lastSql && lastStatement?.busy === false) return lastStatement;
+      const eachRow = parseEachRowQuery(sql);
+      if (eachRow) return eachRowStatement(this.prepare(eachRow.sql), eachRow.width);
       const cached = statements.get(sql);
       if (cached && cached.busy === false) {
         // Map keeps insertion order: re-inserting marks the statement as most recently used.
@@ -58,5 +64,39 @@ export function withStatementCache(database: SqliteDatabase, capacity = 64): Sql
       lastStatement = undefined;
       database.close();
     },
+  };
+}
+
+/**
+ * The statement kysely runs for an `eachRowQuery`: a reader, so kysely calls `all` with every
+ * row's parameters and hands back what it returns, one {@link EachRowAnswer}. Each row runs
+ * `statement` with its `width` values, in order, on the connection's current transaction; the
+ * first that fails stops the rest and fails the query (the caller's transaction rolls back what
+ * ran before it, as it would one kysely query per row).
+ *
+ * @example
+ * ```ts
+ * const statement = eachRowStatement(database.prepare('insert into t (a) values (?)'), 1);
+ * statement.all([1, 2, 3]); // [{ changes: [1, 1, 1] }]
+ * ```
+ */
+export function eachRowStatement(statement: SqliteStatement, width: number): SqliteStatement {
+  const notSupported = () => {
+    throw new TypeError('an each-row query runs only through all()');
+  };
+  return {
+    reader: true,
+    all(parameters): EachRowAnswer[] {
+      if (parameters.length % width !== 0) {
+        throw new RangeError(`${parameters.length} parameters are not whole rows of ${width}`);
+      }
+      const changes: number[] = [];
+      for (let start = 0; start < parameters.length; start += width) {
+        changes.push(Number(statement.run(parameters.slice(start, start + width)).changes));
+      }
+      return [{ changes }];
+    },
+    run: notSupported,
+    iterate: notSupported,
   };
 }

@@ -98,6 +98,44 @@ describe('withTransaction on SQLite handles', () => {
     }
   });
 
+  // A batch through a better-sqlite3 handle is sent as one each-row query (AuditKit's statement
+  // cache runs it); through the application's kysely Transaction, whose driver would refuse that
+  // query, one kysely query per row. Both report each event new or replayed.
+  it('writes a batch with a replay in it through either handle, committed and rolled back', async () => {
+    const batch = (prefix: string) =>
+      ['a', 'b', 'c'].map((key) => ({ event: signInEvent(), idempotencyKey: `${prefix}-${key}` }));
+    for (const handle of ['kysely', 'database'] as const) {
+      const prefix = `batch-${handle}`;
+      await auditLog.createEvent(ORG_A, signInEvent(), { idempotencyKey: `${prefix}-b` });
+      for (const end of ['commit', 'rollback'] as const) {
+        const keys = batch(`${prefix}-${end}`);
+        if (end === 'commit') keys[1] = { event: signInEvent(), idempotencyKey: `${prefix}-b` };
+        const write = (trx: SqliteTransactionHandle) =>
+          auditLog.withTransaction(trx).createEvents(ORG_A, keys);
+        let replayed: boolean[] = [];
+        if (handle === 'kysely') {
+          await app
+            .transaction()
+            .execute(async (trx) => {
+              replayed = (await write(trx)).map((event) => event.replayed);
+              if (end === 'rollback') throw new Rollback();
+            })
+            .catch((error: unknown) => {
+              if (!(error instanceof Rollback)) throw error;
+            });
+        } else {
+          database.exec('BEGIN IMMEDIATE');
+          replayed = (await write(database)).map((event) => event.replayed);
+          database.exec(end === 'commit' ? 'COMMIT' : 'ROLLBACK');
+        }
+        expect(replayed).toEqual(end === 'commit' ? [false, true, false] : [false, false, false]);
+        expect(keys.map(({ idempotencyKey }) => eventsWithKey(idempotencyKey))).toEqual(
+          end === 'commit' ? [1, 1, 1] : [0, 0, 0],
+        );
+      }
+    }
+  });
+
   it('refuses, with invalid_request and nothing written, a handle that is not in a transaction or not a connection', async () => {
     const before = await countEvents(auditLog, ORG_A);
     // SQLite would let a savepoint start a transaction of its own: AuditKit checks first.

@@ -28,6 +28,12 @@ export interface CallerTransaction {
   assertInTransaction?(): void;
   /** Whether a database error means the connection is outside a transaction (e.g. Postgres `25P01`). */
   isOutsideTransaction?(error: unknown): boolean;
+  /**
+   * Set when `db` runs an `eachRowQuery` (AuditKit's statement cache on the application's
+   * better-sqlite3 database; never a kysely `Transaction` of the application's, whose driver
+   * prepares the SQL as it is).
+   */
+  eachRowQueries?: boolean;
 }
 
 /**

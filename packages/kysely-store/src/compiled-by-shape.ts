@@ -19,11 +19,12 @@ import { CompiledQuery } from 'kysely';
  * ```ts
  * const compiled = compiledByShape();
  * const query = compiled(`${rows.length}`, parameters, () => db.insertInto('t').values(rows).compile());
+ * const sql = compiled.reusedSql(`${rows.length}`); // the text, once kept for reuse
  * ```
  */
 export function compiledByShape(onReused?: (sql: string, parameterCount: number) => void) {
   const sqlByShape = new Map<string, string>();
-  return function compiled(
+  function compiled(
     shape: string,
     parameters: readonly unknown[] | undefined,
     build: () => CompiledQuery,
@@ -36,7 +37,10 @@ export function compiledByShape(onReused?: (sql: string, parameterCount: number)
       onReused?.(query.sql, parameters.length);
     }
     return query;
-  };
+  }
+  /** The shape's SQL text once kept for reuse (its parameters shown to be the caller's); else `undefined`. */
+  const reusedSql = (shape: string): string | undefined => sqlByShape.get(shape);
+  return Object.assign(compiled, { reusedSql });
 }
 
 function sameValues(compiled: readonly unknown[], ours: readonly unknown[]): boolean {

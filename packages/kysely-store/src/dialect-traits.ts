@@ -33,7 +33,9 @@ export interface SqlDialectTraits {
    * Set for an in-process database (SQLite), where a statement costs no round trip: events are
    * inserted one prepared single-row statement each, the rows written known from each statement's
    * affected-row count, instead of one multi-row `INSERT … RETURNING`. The driver MUST report
-   * affected rows (`numAffectedRows`); an insert that does not is an error, never a replay.
+   * affected rows (`numAffectedRows`); an insert that does not is an error, never a replay. A
+   * connection that runs an `eachRowQuery` (`KyselyStoreConfig.eachRowQueries`) is sent a
+   * batch's single-row inserts as one query.
    */
   rowByRowInsert?: boolean;
   /**

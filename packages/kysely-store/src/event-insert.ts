@@ -1,9 +1,31 @@
 import type { Kysely, QueryCreator } from 'kysely';
 import { compiledByShape } from './compiled-by-shape.js';
+import { type EachRowAnswer, eachRowQuery } from './each-row-query.js';
 import type { AuditDatabase } from './tables.js';
 
 /** One event's columns as `eventToColumns` writes them. */
 export type EventColumns = Record<string, unknown>;
+
+/**
+ * How {@link eventColumnsInserter} sends a batch's rows:
+ * - `'multi-row'`: multi-row `INSERT … RETURNING id` statements (a database across a network);
+ * - `'row-by-row'`: one single-row insert each (an in-process database,
+ *   `SqlDialectTraits.rowByRowInsert`), a row written when its statement affected one;
+ * - `'each-row'`: the same single-row inserts, all of a batch's sent as one {@link eachRowQuery}
+ *   (only to a connection that runs it).
+ *
+ * @example
+ * ```ts
+ * const mode: EventInsertMode = traits.rowByRowInsert ? 'row-by-row' : 'multi-row';
+ * ```
+ */
+export type EventInsertMode = 'multi-row' | 'row-by-row' | 'each-row';
+
+/**
+ * Rows per each-row query. Its parameters live until the query has run; a whole 1,000-row batch
+ * kept a batch's column values (JSON text included) alive across young-generation collections.
+ */
+const EACH_ROW_QUERY_ROWS = 64;
 
 /**
  * Inserts rows of event columns with `ON CONFLICT (organization_id, idempotency_key) DO
@@ -13,50 +35,115 @@ export type EventColumns = Record<string, unknown>;
  * 16,000 value nodes, which profiled at a fifth of the SQLite write path. The SQL text depends
  * only on the row count and the column list, so it is compiled once per shape and reused with
  * the batch's values (see {@link compiledByShape}, which tells `onReused` each text it keeps).
- *
- * With `rowByRow` (an in-process database, `SqlDialectTraits.rowByRowInsert`), each row is its
- * own single-row insert without `RETURNING`, and a row was written when its statement reports one
- * affected row.
+ * A row-by-row insert (see {@link EventInsertMode}) never guesses: a driver that does not report
+ * a row's affected-row count fails the insert, since reading it as 0 would report a new event as
+ * a replay.
  *
  * @example
  * ```ts
- * const insertColumns = eventColumnsInserter();
+ * const insertColumns = eventColumnsInserter(undefined, 'each-row');
  * const insertedIds = await insertColumns(trx, rows, (row) => eventToColumns(row, traits));
  * ```
  */
 export function eventColumnsInserter(
   onReused?: (sql: string, parameterCount: number) => void,
-  rowByRow = false,
+  mode: EventInsertMode = 'multi-row',
 ) {
   const compiled = compiledByShape(onReused);
+
+  /** A row's single-row insert, compiled by kysely once per shape (its column list). */
+  function singleRowInsert(
+    executor: Kysely<AuditDatabase>,
+    row: EventColumns,
+    columns: readonly string[],
+    shape: string,
+  ) {
+    return compiled(shape, rowMajorValues([row], columns), () =>
+      insertEventColumnsSkippingTaken(executor, [row]).compile(),
+    );
+  }
+  const rowShape = (columns: readonly string[]) => `row:${columns.join(',')}`;
+
+  async function insertRowByRow<Row>(
+    executor: Kysely<AuditDatabase>,
+    items: readonly Row[],
+    toColumns: (item: Row) => EventColumns,
+  ): Promise<string[]> {
+    let columns: string[] | undefined;
+    let shape = '';
+    const inserted: string[] = [];
+    for (const item of items) {
+      // Built one at a time: each row's columns die young instead of outliving the batch.
+      const row = toColumns(item);
+      if (columns === undefined) {
+        columns = Object.keys(row);
+        shape = rowShape(columns);
+      }
+      const { numAffectedRows } = await executor.executeQuery(singleRowInsert(executor, row, columns, shape));
+      if (numAffectedRows === undefined)
+        throw new Error('the database driver did not report how many rows an insert wrote');
+      if (numAffectedRows > 0n) inserted.push(String(row.id));
+    }
+    return inserted;
+  }
+
+  async function insertEachRow<Row>(
+    executor: Kysely<AuditDatabase>,
+    items: readonly Row[],
+    toColumns: (item: Row) => EventColumns,
+  ): Promise<string[]> {
+    const inserted: string[] = [];
+    let columns: string[] | undefined;
+    let sql: string | undefined;
+    let ids: string[] = [];
+    let parameters: unknown[] = [];
+    const send = async () => {
+      if (sql === undefined || columns === undefined || ids.length === 0) return;
+      const { rows } = await executor.executeQuery<EachRowAnswer>(
+        eachRowQuery(sql, columns.length, parameters),
+      );
+      const changes = rows[0]?.changes;
+      if (!Array.isArray(changes) || changes.length !== ids.length)
+        throw new Error('the database driver did not report how many rows each insert wrote');
+      for (const [index, id] of ids.entries()) {
+        const count = changes[index];
+        if (typeof count !== 'number')
+          throw new Error('the database driver did not report how many rows an insert wrote');
+        if (count > 0) inserted.push(id);
+      }
+      ids = [];
+      parameters = [];
+    };
+    for (const [index, item] of items.entries()) {
+      const row = toColumns(item);
+      if (columns === undefined) {
+        columns = Object.keys(row);
+        const shape = rowShape(columns);
+        singleRowInsert(executor, row, columns, shape);
+        sql = compiled.reusedSql(shape);
+      }
+      // A text kysely's parameters did not match, or a row of other columns: the rows before it
+      // are sent, and kysely runs the rest row by row.
+      if (sql === undefined || Object.keys(row).length !== columns.length) {
+        await send();
+        inserted.push(...(await insertRowByRow(executor, items.slice(index), toColumns)));
+        return inserted;
+      }
+      for (const column of columns) parameters.push(row[column]);
+      ids.push(String(row.id));
+      if (ids.length === EACH_ROW_QUERY_ROWS) await send();
+    }
+    await send();
+    return inserted;
+  }
 
   return async function insertColumns<Row>(
     executor: Kysely<AuditDatabase>,
     items: readonly Row[],
     toColumns: (item: Row) => EventColumns,
   ): Promise<string[]> {
-    if (rowByRow) {
-      let columns: string[] | undefined;
-      let shape = '';
-      const inserted: string[] = [];
-      for (const item of items) {
-        // Built one at a time: each row's columns die young instead of outliving the batch.
-        const row = toColumns(item);
-        if (columns === undefined) {
-          columns = Object.keys(row);
-          shape = `row:${columns.join(',')}`;
-        }
-        const query = compiled(shape, rowMajorValues([row], columns), () =>
-          insertEventColumnsSkippingTaken(executor, [row]).compile(),
-        );
-        const { numAffectedRows } = await executor.executeQuery(query);
-        // Never guess: reading a missing count as 0 would report a new event as a replay.
-        if (numAffectedRows === undefined)
-          throw new Error('the database driver did not report how many rows an insert wrote');
-        if (numAffectedRows > 0n) inserted.push(String(row.id));
-      }
-      return inserted;
-    }
+    if (mode === 'each-row') return insertEachRow(executor, items, toColumns);
+    if (mode === 'row-by-row') return insertRowByRow(executor, items, toColumns);
     const rows = items.map(toColumns);
     const columns = Object.keys(rows[0] ?? {});
     const query = compiled(`${rows.length}:${columns.join(',')}`, rowMajorValues(rows, columns), () =>

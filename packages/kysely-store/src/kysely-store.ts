@@ -50,6 +50,11 @@ export interface KyselyStoreConfig<TransactionHandle = unknown> {
    * Without it the store reports no `transactions` capability.
    */
   bindTransaction?(handle: TransactionHandle): CallerTransaction;
+  /**
+   * Set when every connection of `db` runs an `eachRowQuery` (AuditKit's statement cache on
+   * better-sqlite3): with `traits.rowByRowInsert`, a batch's single-row inserts are sent as one.
+   */
+  eachRowQueries?: boolean;
 }
 
 function byKey(a: EventRow, b: EventRow): number {
@@ -138,7 +143,14 @@ export function kyselyStore<TransactionHandle = unknown>(
   const leases = { ...sqlLeases(db, traits), ...sqlLogStreams(db, traits) };
   const sequencing: SequencingSwitch = { on: true };
   const store: AuditStore<TransactionHandle> = {
-    ...storeOn(db, traits, ownTransactionWriter(db), sequencing, new SequenceHeadCache()),
+    ...storeOn(
+      db,
+      traits,
+      ownTransactionWriter(db),
+      sequencing,
+      new SequenceHeadCache(),
+      config.eachRowQueries === true,
+    ),
     ...leases,
     name: config.name,
     capabilities: { ...config.capabilities, transactions: bindTransaction !== undefined },
@@ -151,7 +163,14 @@ export function kyselyStore<TransactionHandle = unknown>(
       return {
         ...onCallerTransaction(
           caller,
-          storeOn(caller.db, traits, savepointWriter(caller), sequencing, undefined),
+          storeOn(
+            caller.db,
+            traits,
+            savepointWriter(caller),
+            sequencing,
+            undefined,
+            caller.eachRowQueries === true,
+          ),
         ),
         ...leases,
         name: config.name,
@@ -179,9 +198,14 @@ function storeOn(
   sequencing: SequencingSwitch,
   /** Heads this process wrote, on AuditKit's own connections only (see SequenceHeadCache). */
   headCache: SequenceHeadCache | undefined,
+  /** Whether `db`'s connections run an `eachRowQuery`. */
+  eachRowQueries: boolean,
 ): DataMethods {
   const reused = traits.reusedStatement?.bind(traits);
-  const insertColumns = eventColumnsInserter(reused, traits.rowByRowInsert);
+  const insertColumns = eventColumnsInserter(
+    reused,
+    !traits.rowByRowInsert ? 'multi-row' : eachRowQueries ? 'each-row' : 'row-by-row',
+  );
   const sequenceHeads = sequenceHeadStatements(reused);
   const insertAllUnsequenced = unsequencedWholeInsert(reused);
   const toEvent = (columns: Parameters<typeof columnsToEvent>[0]) => columnsToEvent(columns, traits);

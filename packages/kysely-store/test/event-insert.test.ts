@@ -4,9 +4,10 @@
 
 import type { EventRow } from '@auditkit/core/store';
 import fc from 'fast-check';
-import { type SqlBool, sql } from 'kysely';
+import { type CompiledQuery, type SqlBool, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { SqlDialectTraits } from '../src/dialect-traits.js';
+import { parseEachRowQuery } from '../src/each-row-query.js';
 import { eventColumnsInserter } from '../src/event-insert.js';
 import { eventToColumns } from '../src/event-rows.js';
 import { SQL_SCHEMAS } from '../src/migrations.js';
@@ -127,7 +128,7 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('row-by-row event insert o
           written.push(wrote);
           return wrote ? 1n : 0n;
         });
-        const insertColumns = eventColumnsInserter(undefined, true);
+        const insertColumns = eventColumnsInserter(undefined, 'row-by-row');
         const reported: unknown[] = [];
         for (const { rows } of batches) reported.push(...(await insertColumns(db, rows, same)));
         const rows = batches.flatMap((call) => call.rows);
@@ -147,9 +148,116 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('row-by-row event insert o
 
   it('refuses a driver that does not say how many rows an insert wrote', async () => {
     const { db } = recordingKysely(dialect);
-    const insertColumns = eventColumnsInserter(undefined, true);
+    const insertColumns = eventColumnsInserter(undefined, 'row-by-row');
     await expect(
       insertColumns(db, [{ id: 'a', organization_id: 'o', idempotency_key: 'k' }], same),
     ).rejects.toThrow('did not report how many rows');
+  });
+});
+
+describe.each(Object.keys(DIALECTS) as DialectName[])('each-row event insert on %s', (dialect) => {
+  it("sends a batch as one query of the single-row insert kysely compiles and every row's parameters, and reports the rows written", async () => {
+    await fc.assert(
+      fc.asyncProperty(calls, fc.infiniteStream(fc.boolean()), async (batches, writes) => {
+        const written: boolean[] = [];
+        const { db, executed, builds } = recordingKysely(dialect, undefined, (query) => {
+          const eachRow = parseEachRowQuery(query.sql);
+          if (!eachRow) return [];
+          const changes = Array.from({ length: query.parameters.length / eachRow.width }, () => {
+            const wrote = writes.next().value as boolean;
+            written.push(wrote);
+            return wrote ? 1 : 0;
+          });
+          return [{ changes }];
+        });
+        const insertColumns = eventColumnsInserter(undefined, 'each-row');
+        const reported: unknown[] = [];
+        for (const { rows } of batches) reported.push(...(await insertColumns(db, rows, same)));
+        // One build per column list (with or without the extra column), none per row.
+        expect(builds()).toBe(new Set(batches.map((call) => call.shape.split(':')[0])).size);
+        expect(executed).toHaveLength(batches.length);
+        for (const [index, { rows }] of batches.entries()) {
+          const query = executed[index];
+          const eachRow = parseEachRowQuery(query?.sql ?? '');
+          const single = rows.map((row) => kyselyCompiled(dialect, [row], false));
+          expect(eachRow?.sql).toBe(single[0]?.sql);
+          expect(eachRow?.width).toBe(single[0]?.parameters.length);
+          expect(query?.parameters).toEqual(single.flatMap((compiled) => compiled.parameters));
+        }
+        const rows = batches.flatMap((call) => call.rows);
+        expect(reported).toEqual(rows.filter((_, index) => written[index]).map((row) => String(row.id)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  /** A recording kysely answering each-row queries as if every row were written. */
+  function allWritten() {
+    const answer = (query: CompiledQuery) => {
+      const eachRow = parseEachRowQuery(query.sql);
+      if (!eachRow) return [];
+      return [{ changes: Array.from({ length: query.parameters.length / eachRow.width }, () => 1) }];
+    };
+    return recordingKysely(dialect, () => 1n, answer);
+  }
+  const keyed = (count: number) =>
+    Array.from({ length: count }, (_, index) => ({
+      id: `e${index}`,
+      organization_id: 'o',
+      idempotency_key: `k${index}`,
+    }));
+
+  it('sends a large batch as queries of at most 64 rows, in order', async () => {
+    const { db, executed } = allWritten();
+    const insertColumns = eventColumnsInserter(undefined, 'each-row');
+    const rows = keyed(150);
+    expect(await insertColumns(db, rows, same)).toEqual(rows.map((row) => row.id));
+    const single = kyselyCompiled(dialect, [rows[0] as Record<string, unknown>], false);
+    expect(executed.map((query) => parseEachRowQuery(query.sql)?.sql)).toEqual([
+      single.sql,
+      single.sql,
+      single.sql,
+    ]);
+    const sent = [64, 64, 22];
+    let offset = 0;
+    for (const [index, count] of sent.entries()) {
+      const part = rows.slice(offset, offset + count);
+      expect(executed[index]?.parameters).toEqual(
+        part.flatMap((row) => kyselyCompiled(dialect, [row], false).parameters),
+      );
+      offset += count;
+    }
+  });
+
+  it('sends the rows before a row of other columns, and leaves that row and the rest to kysely, row by row', async () => {
+    const { db, executed } = allWritten();
+    const insertColumns = eventColumnsInserter(undefined, 'each-row');
+    const rows: Record<string, unknown>[] = [
+      ...keyed(2),
+      { id: 'b', organization_id: 'o', idempotency_key: 'kb', actor_name: 'Ada' },
+      { id: 'c', organization_id: 'o', idempotency_key: 'kc' },
+    ];
+    expect(await insertColumns(db, rows, same)).toEqual(['e0', 'e1', 'b', 'c']);
+    const compiledRows = rows.map((row) => kyselyCompiled(dialect, [row], false));
+    expect(parseEachRowQuery(executed[0]?.sql ?? '')?.sql).toBe(compiledRows[0]?.sql);
+    expect(executed[0]?.parameters).toEqual([
+      ...(compiledRows[0]?.parameters ?? []),
+      ...(compiledRows[1]?.parameters ?? []),
+    ]);
+    expect(executed.slice(1).map((query) => [query.sql, query.parameters])).toEqual(
+      compiledRows.slice(2).map((expected) => [expected.sql, expected.parameters]),
+    );
+  });
+
+  it('refuses a connection whose answer does not count every row', async () => {
+    for (const answer of [[], [{ changes: [1] }], [{ changes: [1, '1'] }]]) {
+      const { db } = recordingKysely(dialect, undefined, () => answer);
+      const insertColumns = eventColumnsInserter(undefined, 'each-row');
+      const rows = [
+        { id: 'a', organization_id: 'o', idempotency_key: 'k1' },
+        { id: 'b', organization_id: 'o', idempotency_key: 'k2' },
+      ];
+      await expect(insertColumns(db, rows, same)).rejects.toThrow(/did not report how many rows/);
+    }
   });
 });

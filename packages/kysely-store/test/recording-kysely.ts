@@ -31,19 +31,21 @@ export type DialectName = keyof typeof DIALECTS;
 
 /**
  * A Kysely on `dialect`'s real compiler whose driver records every query it is asked to run
- * (answering with no rows, and with `affectedRows`' count when given), and which counts the
- * insert queries kysely was asked to build.
+ * (answering with `answerRows`' rows, or none, and with `affectedRows`' count when given), and
+ * which counts the insert queries kysely was asked to build.
  */
 export function recordingKysely(
   dialect: DialectName,
   affectedRows?: (query: CompiledQuery, index: number) => bigint | undefined,
+  answerRows?: (query: CompiledQuery) => unknown[],
 ) {
   const executed: CompiledQuery[] = [];
   const connection: DatabaseConnection = {
     async executeQuery(query) {
       executed.push(query);
       const numAffectedRows = affectedRows?.(query, executed.length - 1);
-      return numAffectedRows === undefined ? { rows: [] } : { rows: [], numAffectedRows };
+      const rows = (answerRows?.(query) ?? []) as never[];
+      return numAffectedRows === undefined ? { rows } : { rows, numAffectedRows };
     },
     // biome-ignore lint/correctness/useYield: never streamed; refusing is the point
     async *streamQuery() {
