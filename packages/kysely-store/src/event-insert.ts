@@ -11,8 +11,8 @@ export type EventColumns = Record<string, unknown>;
  * - `'multi-row'`: multi-row `INSERT … RETURNING id` statements (a database across a network);
  * - `'row-by-row'`: one single-row insert each (an in-process database,
  *   `SqlDialectTraits.rowByRowInsert`), a row written when its statement affected one;
- * - `'each-row'`: the same single-row inserts, all of a batch's sent as one {@link eachRowQuery}
- *   (only to a connection that runs it).
+ * - `'each-row'`: the same single-row inserts, sent as {@link eachRowQuery}s of up to 64 rows
+ *   (only to a connection that runs them).
  *
  * @example
  * ```ts
