@@ -46,7 +46,7 @@ export function eachRowQuery(sql: string, width: number, parameters: readonly un
  * @example
  * ```ts
  * const eachRow = parseEachRowQuery(sql);
- * if (eachRow) runEachRow(database.prepare(eachRow.sql), eachRow.width, parameters);
+ * if (eachRow) return eachRowStatement(database.prepare(eachRow.sql), eachRow.width);
  * ```
  */
 export function parseEachRowQuery(sql: string): { sql: string; width: number } | undefined {

@@ -52,7 +52,8 @@ export interface KyselyStoreConfig<TransactionHandle = unknown> {
   bindTransaction?(handle: TransactionHandle): CallerTransaction;
   /**
    * Set when every connection of `db` runs an `eachRowQuery` (AuditKit's statement cache on
-   * better-sqlite3): with `traits.rowByRowInsert`, a batch's single-row inserts are sent as one.
+   * better-sqlite3): with `traits.rowByRowInsert`, a batch's single-row inserts are sent in
+   * each-row queries of up to 64 rows.
    */
   eachRowQueries?: boolean;
 }
