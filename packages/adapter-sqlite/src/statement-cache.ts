@@ -68,16 +68,17 @@ export function withStatementCache(database: SqliteDatabase, capacity = 64): Sql
 }
 
 /**
- * The statement kysely runs for an `eachRowQuery`: a reader, so kysely calls `all` with every
- * row's parameters and hands back what it returns, one {@link EachRowAnswer}. Each row runs
- * `statement` with its `width` values, in order, on the connection's current transaction; the
- * first that fails stops the rest and fails the query (the caller's transaction rolls back what
- * ran before it, as it would one kysely query per row).
+ * The statement kysely runs for an `eachRowQuery`: a reader, so kysely calls `all` with the
+ * query's rows and hands back what it returns, one {@link EachRowAnswer}. Each row, an array of
+ * `statement`'s `width` values, runs it once, in order, on the connection's current transaction;
+ * the first that fails stops the rest and fails the query (the caller's transaction rolls back
+ * what ran before it, as it would one kysely query per row). Rows that are not all such arrays
+ * are refused before any runs.
  *
  * @example
  * ```ts
  * const statement = eachRowStatement(database.prepare('insert into t (a) values (?)'), 1);
- * statement.all([1, 2, 3]); // [{ changes: [1, 1, 1] }]
+ * statement.all([[1], [2], [3]]); // [{ changes: [1, 1, 1] }]
  * ```
  */
 export function eachRowStatement(statement: SqliteStatement, width: number): SqliteStatement {
@@ -86,13 +87,15 @@ export function eachRowStatement(statement: SqliteStatement, width: number): Sql
   };
   return {
     reader: true,
-    all(parameters): EachRowAnswer[] {
-      if (parameters.length % width !== 0) {
-        throw new RangeError(`${parameters.length} parameters are not whole rows of ${width}`);
+    all(rows): EachRowAnswer[] {
+      for (const row of rows) {
+        if (!Array.isArray(row) || row.length !== width) {
+          throw new RangeError(`an each-row query's rows are arrays of ${width} values`);
+        }
       }
-      const changes: number[] = [];
-      for (let start = 0; start < parameters.length; start += width) {
-        changes.push(Number(statement.run(parameters.slice(start, start + width)).changes));
+      const changes = new Array<number>(rows.length);
+      for (let index = 0; index < rows.length; index++) {
+        changes[index] = Number(statement.run(rows[index] as unknown[]).changes);
       }
       return [{ changes }];
     },

@@ -51,7 +51,7 @@ describe('an each-row query through the statement cache', () => {
         for (const batch of batches) {
           const answer = await eachRow.db
             .transaction()
-            .execute((trx) => trx.executeQuery<{ changes: number[] }>(eachRowQuery(INSERT, 3, batch.flat())));
+            .execute((trx) => trx.executeQuery<{ changes: number[] }>(eachRowQuery(INSERT, 3, batch)));
           const expected = await reference.db.transaction().execute(async (trx) => {
             const changes: number[] = [];
             for (const row of batch) {
@@ -73,25 +73,46 @@ describe('an each-row query through the statement cache', () => {
     await db.executeQuery(CompiledQuery.raw(INSERT, ['org_a', 'k0', 0]));
     const failing = db.transaction().execute((trx) =>
       // The second row breaks NOT NULL (a statement error, not a conflict).
-      trx.executeQuery(eachRowQuery(INSERT, 3, ['org_a', 'k1', 1, 'org_a', null, 2, 'org_a', 'k3', 3])),
+      trx.executeQuery(
+        eachRowQuery(INSERT, 3, [
+          ['org_a', 'k1', 1],
+          ['org_a', null, 2],
+          ['org_a', 'k3', 3],
+        ]),
+      ),
     );
     await expect(failing).rejects.toThrow(/NOT NULL/);
     expect(stored(raw)).toEqual([['org_a', 'k0', 0]]);
   });
 
-  it('refuses parameters that are not whole rows', async () => {
+  it("refuses rows that are not arrays of the statement's width before running any", async () => {
     const { db, raw } = kyselyOn(true);
-    await expect(db.executeQuery(eachRowQuery(INSERT, 3, ['org_a', 'k1', 1, 'org_a']))).rejects.toThrow(
-      '4 parameters are not whole rows of 3',
-    );
+    for (const rows of [
+      [['org_a', 'k1', 1], ['org_a']],
+      [
+        ['org_a', 'k1', 1],
+        ['org_a', 'k2', 2, 'extra'],
+      ],
+      ['org_a', 'k1', 1],
+    ]) {
+      await expect(db.executeQuery(eachRowQuery(INSERT, 3, rows as unknown[][]))).rejects.toThrow(
+        "an each-row query's rows are arrays of 3 values",
+      );
+    }
     expect(stored(raw)).toEqual([]);
   });
 
   it('is refused by a connection without the statement cache, which writes nothing', async () => {
     const { db, raw } = kyselyOn(false);
     await expect(
-      db.executeQuery(eachRowQuery(INSERT, 3, ['org_a', 'k1', 1, 'org_a', 'k2', 2])),
-    ).rejects.toThrow(/parameter/i);
+      db.executeQuery(
+        eachRowQuery(INSERT, 3, [
+          ['org_a', 'k1', 1],
+          ['org_a', 'k2', 2],
+          ['org_a', 'k3', 3],
+        ]),
+      ),
+    ).rejects.toThrow(/can only bind/);
     expect(stored(raw)).toEqual([]);
   });
 });

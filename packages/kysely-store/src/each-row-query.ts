@@ -1,8 +1,8 @@
 import { CompiledQuery } from 'kysely';
 
 // A line comment: were the query ever to reach a connection that does not know it, SQLite would
-// run the single-row statement with every row's parameters and refuse them (too many values),
-// never write one row of them silently.
+// be handed the rows themselves as the single-row statement's values and refuse them (an array is
+// no value it can bind), never write one row of them silently.
 const PREFIX = '-- auditkit:each-row ';
 
 /**
@@ -11,7 +11,7 @@ const PREFIX = '-- auditkit:each-row ';
  *
  * @example
  * ```ts
- * const { rows } = await executor.executeQuery<EachRowAnswer>(eachRowQuery(sql, 19, parameters));
+ * const { rows } = await executor.executeQuery<EachRowAnswer>(eachRowQuery(sql, 19, rowValues));
  * ```
  */
 export interface EachRowAnswer {
@@ -19,9 +19,10 @@ export interface EachRowAnswer {
 }
 
 /**
- * A query asking the connection to run the single-row statement `sql` once for each row of
- * `parameters` (`width` values a row, row after row), in one call, and answer an
- * {@link EachRowAnswer}.
+ * A query asking the connection to run the single-row statement `sql` once for each of `rows`
+ * (each an array of the statement's `width` values), in order, in one call, and answer an
+ * {@link EachRowAnswer}. The query's parameters are the rows themselves: a connection runs each
+ * as it is, with no copy of its values.
  *
  * For an in-process database (SQLite), where a statement costs no round trip, a batch's events
  * are inserted one single-row statement each (`SqlDialectTraits.rowByRowInsert`); sent through
@@ -32,11 +33,15 @@ export interface EachRowAnswer {
  *
  * @example
  * ```ts
- * const query = eachRowQuery('insert into t (a, b) values (?, ?)', 2, [1, 'x', 2, 'y']);
+ * const query = eachRowQuery('insert into t (a, b) values (?, ?)', 2, [[1, 'x'], [2, 'y']]);
  * ```
  */
-export function eachRowQuery(sql: string, width: number, parameters: readonly unknown[]): CompiledQuery {
-  return CompiledQuery.raw(`${PREFIX}${width}\n${sql}`, parameters as unknown[]);
+export function eachRowQuery(
+  sql: string,
+  width: number,
+  rows: readonly (readonly unknown[])[],
+): CompiledQuery {
+  return CompiledQuery.raw(`${PREFIX}${width}\n${sql}`, rows as unknown[]);
 }
 
 /**

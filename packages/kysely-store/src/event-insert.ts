@@ -96,13 +96,13 @@ export function eventColumnsInserter(
     let columns: string[] | undefined;
     let sql: string | undefined;
     let ids: string[] = [];
-    let parameters: unknown[] = [];
+    let rows: unknown[][] = [];
     const send = async () => {
       if (sql === undefined || columns === undefined || ids.length === 0) return;
-      const { rows } = await executor.executeQuery<EachRowAnswer>(
-        eachRowQuery(sql, columns.length, parameters),
+      const { rows: answer } = await executor.executeQuery<EachRowAnswer>(
+        eachRowQuery(sql, columns.length, rows),
       );
-      const changes = rows[0]?.changes;
+      const changes = answer[0]?.changes;
       if (!Array.isArray(changes) || changes.length !== ids.length)
         throw new Error('the database driver did not report how many rows each insert wrote');
       for (const [index, id] of ids.entries()) {
@@ -112,7 +112,7 @@ export function eventColumnsInserter(
         if (count > 0) inserted.push(id);
       }
       ids = [];
-      parameters = [];
+      rows = [];
     };
     for (const [index, item] of items.entries()) {
       const row = toColumns(item);
@@ -122,14 +122,15 @@ export function eventColumnsInserter(
         singleRowInsert(executor, row, columns, shape);
         sql = compiled.reusedSql(shape);
       }
+      const values = sql === undefined ? undefined : valuesIn(row, columns);
       // A text kysely's parameters did not match, or a row of other columns: the rows before it
       // are sent, and kysely runs the rest row by row.
-      if (sql === undefined || Object.keys(row).length !== columns.length) {
+      if (values === undefined) {
         await send();
         inserted.push(...(await insertRowByRow(executor, items.slice(index), toColumns)));
         return inserted;
       }
-      for (const column of columns) parameters.push(row[column]);
+      rows.push(values);
       ids.push(String(row.id));
       if (ids.length === EACH_ROW_QUERY_ROWS) await send();
     }
@@ -191,8 +192,33 @@ export function insertEventColumnsSkippingTaken<DB extends AuditDatabase>(
 }
 
 /**
+ * `row`'s values in `columns` order, or `undefined` when `row` has other columns than exactly
+ * `columns`. Counted and looked up in place, with no list of its keys: this runs once per event.
+ *
+ * @example
+ * ```ts
+ * valuesIn({ a: 1, b: null }, ['a', 'b']); // [1, null]
+ * valuesIn({ a: 1, c: 2 }, ['a', 'b']); // undefined
+ * ```
+ */
+export function valuesIn(row: EventColumns, columns: readonly string[]): unknown[] | undefined {
+  let keys = 0;
+  for (const key in row) if (Object.hasOwn(row, key)) keys++;
+  if (keys !== columns.length) return undefined;
+  const values = new Array<unknown>(columns.length);
+  for (let index = 0; index < columns.length; index++) {
+    const column = columns[index] as string;
+    const value = row[column];
+    // Same count and every column present: the same columns. A row's absent value is null.
+    if (value === undefined && !Object.hasOwn(row, column)) return undefined;
+    values[index] = value;
+  }
+  return values;
+}
+
+/**
  * The rows' values, row by row in `columns` order (as kysely lists an insert's parameters);
- * `undefined` when the rows' columns differ.
+ * `undefined` when a row's columns are not exactly `columns`.
  *
  * @example
  * ```ts
@@ -205,8 +231,11 @@ export function rowMajorValues(
 ): unknown[] | undefined {
   const values: unknown[] = [];
   for (const row of rows) {
-    if (Object.keys(row).length !== columns.length) return undefined;
-    for (const column of columns) values.push(row[column]);
+    // Exactly these columns: a row with as many but other columns would otherwise be sent under
+    // another row's SQL, one column lost and another written as undefined.
+    const rowValues = valuesIn(row, columns);
+    if (rowValues === undefined) return undefined;
+    for (const value of rowValues) values.push(value);
   }
   return values;
 }

@@ -8,7 +8,7 @@ import { type CompiledQuery, type SqlBool, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { SqlDialectTraits } from '../src/dialect-traits.js';
 import { parseEachRowQuery } from '../src/each-row-query.js';
-import { eventColumnsInserter } from '../src/event-insert.js';
+import { eventColumnsInserter, valuesIn } from '../src/event-insert.js';
 import { eventToColumns } from '../src/event-rows.js';
 import { SQL_SCHEMAS } from '../src/migrations.js';
 import { DIALECTS, type DialectName, recordingKysely } from './recording-kysely.js';
@@ -116,6 +116,21 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('cached event insert on %s
       [expected.sql, expected.parameters],
     ]);
   });
+  it("leaves rows with as many columns but other ones to kysely, after rows of the first one's columns", async () => {
+    const { db, executed } = recordingKysely(dialect);
+    const insertColumns = eventColumnsInserter();
+    const first = { id: 'a', organization_id: 'o', idempotency_key: 'k1' };
+    const alike = [first, { id: 'b', organization_id: 'o', idempotency_key: 'k2' }];
+    const mixed = [first, { id: 'c', organization_id: 'o', actor_name: 'Ada' }];
+    await insertColumns(db, alike, same);
+    await insertColumns(db, mixed, same);
+    expect(executed.map((query) => [query.sql, query.parameters])).toEqual(
+      [alike, mixed].map((rows) => {
+        const expected = kyselyCompiled(dialect, rows);
+        return [expected.sql, expected.parameters];
+      }),
+    );
+  });
 });
 
 describe.each(Object.keys(DIALECTS) as DialectName[])('row-by-row event insert on %s', (dialect) => {
@@ -146,6 +161,23 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('row-by-row event insert o
     );
   });
 
+  it('runs a row with as many columns as the rows before it but other ones as kysely compiles it', async () => {
+    const { db, executed } = recordingKysely(dialect, () => 1n);
+    const insertColumns = eventColumnsInserter(undefined, 'row-by-row');
+    const rows: Record<string, unknown>[] = [
+      { id: 'a', organization_id: 'o', idempotency_key: 'k1' },
+      { id: 'b', organization_id: 'o', actor_name: 'Ada' },
+      { id: 'c', organization_id: 'o', idempotency_key: 'k3' },
+    ];
+    expect(await insertColumns(db, rows, same)).toEqual(['a', 'b', 'c']);
+    expect(executed.map((query) => [query.sql, query.parameters])).toEqual(
+      rows.map((row) => {
+        const expected = kyselyCompiled(dialect, [row], false);
+        return [expected.sql, expected.parameters];
+      }),
+    );
+  });
+
   it('refuses a driver that does not say how many rows an insert wrote', async () => {
     const { db } = recordingKysely(dialect);
     const insertColumns = eventColumnsInserter(undefined, 'row-by-row');
@@ -163,7 +195,7 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('each-row event insert on 
         const { db, executed, builds } = recordingKysely(dialect, undefined, (query) => {
           const eachRow = parseEachRowQuery(query.sql);
           if (!eachRow) return [];
-          const changes = Array.from({ length: query.parameters.length / eachRow.width }, () => {
+          const changes = Array.from({ length: query.parameters.length }, () => {
             const wrote = writes.next().value as boolean;
             written.push(wrote);
             return wrote ? 1 : 0;
@@ -182,7 +214,7 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('each-row event insert on 
           const single = rows.map((row) => kyselyCompiled(dialect, [row], false));
           expect(eachRow?.sql).toBe(single[0]?.sql);
           expect(eachRow?.width).toBe(single[0]?.parameters.length);
-          expect(query?.parameters).toEqual(single.flatMap((compiled) => compiled.parameters));
+          expect(query?.parameters).toEqual(single.map((compiled) => compiled.parameters));
         }
         const rows = batches.flatMap((call) => call.rows);
         expect(reported).toEqual(rows.filter((_, index) => written[index]).map((row) => String(row.id)));
@@ -196,7 +228,7 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('each-row event insert on 
     const answer = (query: CompiledQuery) => {
       const eachRow = parseEachRowQuery(query.sql);
       if (!eachRow) return [];
-      return [{ changes: Array.from({ length: query.parameters.length / eachRow.width }, () => 1) }];
+      return [{ changes: Array.from({ length: query.parameters.length }, () => 1) }];
     };
     return recordingKysely(dialect, () => 1n, answer);
   }
@@ -223,7 +255,7 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('each-row event insert on 
     for (const [index, count] of sent.entries()) {
       const part = rows.slice(offset, offset + count);
       expect(executed[index]?.parameters).toEqual(
-        part.flatMap((row) => kyselyCompiled(dialect, [row], false).parameters),
+        part.map((row) => kyselyCompiled(dialect, [row], false).parameters),
       );
       offset += count;
     }
@@ -240,10 +272,23 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('each-row event insert on 
     expect(await insertColumns(db, rows, same)).toEqual(['e0', 'e1', 'b', 'c']);
     const compiledRows = rows.map((row) => kyselyCompiled(dialect, [row], false));
     expect(parseEachRowQuery(executed[0]?.sql ?? '')?.sql).toBe(compiledRows[0]?.sql);
-    expect(executed[0]?.parameters).toEqual([
-      ...(compiledRows[0]?.parameters ?? []),
-      ...(compiledRows[1]?.parameters ?? []),
-    ]);
+    expect(executed[0]?.parameters).toEqual([compiledRows[0]?.parameters, compiledRows[1]?.parameters]);
+    expect(executed.slice(1).map((query) => [query.sql, query.parameters])).toEqual(
+      compiledRows.slice(2).map((expected) => [expected.sql, expected.parameters]),
+    );
+  });
+
+  it('leaves a row with as many columns but other ones, and the rest, to kysely, row by row', async () => {
+    const { db, executed } = allWritten();
+    const insertColumns = eventColumnsInserter(undefined, 'each-row');
+    const rows: Record<string, unknown>[] = [
+      ...keyed(2),
+      { id: 'b', organization_id: 'o', actor_name: 'Ada' },
+      { id: 'c', organization_id: 'o', idempotency_key: 'kc' },
+    ];
+    expect(await insertColumns(db, rows, same)).toEqual(['e0', 'e1', 'b', 'c']);
+    const compiledRows = rows.map((row) => kyselyCompiled(dialect, [row], false));
+    expect(executed[0]?.parameters).toEqual([compiledRows[0]?.parameters, compiledRows[1]?.parameters]);
     expect(executed.slice(1).map((query) => [query.sql, query.parameters])).toEqual(
       compiledRows.slice(2).map((expected) => [expected.sql, expected.parameters]),
     );
@@ -259,5 +304,26 @@ describe.each(Object.keys(DIALECTS) as DialectName[])('each-row event insert on 
       ];
       await expect(insertColumns(db, rows, same)).rejects.toThrow(/did not report how many rows/);
     }
+  });
+});
+
+describe('valuesIn', () => {
+  it("gives a row's values in the columns' order exactly when the row has those columns and no others", () => {
+    const names = ['id', 'organization_id', 'idempotency_key', 'actor_name', 'metadata'];
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...names), fc.option(fc.oneof(fc.string(), fc.integer()))),
+        fc.shuffledSubarray(names),
+        (row, columns) => {
+          const sameColumns =
+            Object.keys(row).length === columns.length &&
+            columns.every((column) => Object.hasOwn(row, column));
+          expect(valuesIn(row, columns)).toEqual(
+            sameColumns ? columns.map((column) => row[column]) : undefined,
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
