@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { coreMicrosecondsPerEvent } from './core-cost.js';
 import { benchEvent, declareBenchSchemas, organizationOf } from './events.js';
-import { type Figure, percentile, repeat, summarize } from './stats.js';
+import { type Figure, percentile, repeat, repeatAlternating, summarize } from './stats.js';
 import { type BenchTarget, toRawRow } from './target.js';
 
 export interface Counts {
@@ -66,57 +66,64 @@ export async function ingestBenchmarks(
     batch.items.map(({ event, idempotencyKey }) => toRawRow(batch.organizationId, event, idempotencyKey));
 
   const replayRates: number[] = [];
-  log(`${target.name}: batched ingest of ${batchEvents} events`);
-  const batched = await repeat(counts.runs, async (run) => {
-    const { auditLog } = await target.freshAuditLog();
-    await declareBenchSchemas(auditLog);
-    let started = performance.now();
-    for (const batch of keyed) await auditLog.createEvents(batch.organizationId, batch.items);
-    const rate = perSecond(batchEvents, started);
-    started = performance.now();
-    for (const batch of keyed) await auditLog.createEvents(batch.organizationId, batch.items);
-    if (run >= 0) replayRates.push(perSecond(batchEvents, started));
-    await auditLog.close();
-    return rate;
-  });
   const rawReplayRates: number[] = [];
-  const rawBatched = await repeat(counts.runs, async (run) => {
-    const raw = await target.freshRawDriver();
-    let started = performance.now();
-    for (const batch of keyed) await raw.insertBatch(toRawRows(batch));
-    const rate = perSecond(batchEvents, started);
-    started = performance.now();
-    for (const batch of keyed) await raw.insertBatchIgnoringDuplicates(toRawRows(batch));
-    if (run >= 0) rawReplayRates.push(perSecond(batchEvents, started));
-    await raw.close();
-    return rate;
-  });
+  log(`${target.name}: batched ingest of ${batchEvents} events`);
+  // AuditKit's runs and the baseline's alternate (see repeatAlternating).
+  const [batched, rawBatched] = await repeatAlternating(
+    counts.runs,
+    async (run) => {
+      const { auditLog } = await target.freshAuditLog();
+      await declareBenchSchemas(auditLog);
+      let started = performance.now();
+      for (const batch of keyed) await auditLog.createEvents(batch.organizationId, batch.items);
+      const rate = perSecond(batchEvents, started);
+      started = performance.now();
+      for (const batch of keyed) await auditLog.createEvents(batch.organizationId, batch.items);
+      if (run >= 0) replayRates.push(perSecond(batchEvents, started));
+      await auditLog.close();
+      return rate;
+    },
+    async (run) => {
+      const raw = await target.freshRawDriver();
+      let started = performance.now();
+      for (const batch of keyed) await raw.insertBatch(toRawRows(batch));
+      const rate = perSecond(batchEvents, started);
+      started = performance.now();
+      for (const batch of keyed) await raw.insertBatchIgnoringDuplicates(toRawRows(batch));
+      if (run >= 0) rawReplayRates.push(perSecond(batchEvents, started));
+      await raw.close();
+      return rate;
+    },
+  );
 
   log(`${target.name}: ${counts.singleEvents} sequential single events`);
   const singles = Array.from({ length: counts.singleEvents }, (_, i) => benchEvent(10_000_000 + i));
   const latencies: number[] = [];
-  const single = await repeat(counts.runs, async (run) => {
-    const { auditLog } = await target.freshAuditLog();
-    await declareBenchSchemas(auditLog);
-    const started = performance.now();
-    for (const [i, event] of singles.entries()) {
-      const callStarted = performance.now();
-      await auditLog.createEvent(organizationOf(i), event);
-      if (run >= 0) latencies.push(performance.now() - callStarted);
-    }
-    const rate = perSecond(singles.length, started);
-    await auditLog.close();
-    return rate;
-  });
-  const rawSingle = await repeat(counts.runs, async () => {
-    const raw = await target.freshRawDriver();
-    const started = performance.now();
-    for (const [i, event] of singles.entries())
-      await raw.insertOne(toRawRow(organizationOf(i), event, `single-${i}`));
-    const rate = perSecond(singles.length, started);
-    await raw.close();
-    return rate;
-  });
+  const [single, rawSingle] = await repeatAlternating(
+    counts.runs,
+    async (run) => {
+      const { auditLog } = await target.freshAuditLog();
+      await declareBenchSchemas(auditLog);
+      const started = performance.now();
+      for (const [i, event] of singles.entries()) {
+        const callStarted = performance.now();
+        await auditLog.createEvent(organizationOf(i), event);
+        if (run >= 0) latencies.push(performance.now() - callStarted);
+      }
+      const rate = perSecond(singles.length, started);
+      await auditLog.close();
+      return rate;
+    },
+    async () => {
+      const raw = await target.freshRawDriver();
+      const started = performance.now();
+      for (const [i, event] of singles.entries())
+        await raw.insertOne(toRawRow(organizationOf(i), event, `single-${i}`));
+      const rate = perSecond(singles.length, started);
+      await raw.close();
+      return rate;
+    },
+  );
   latencies.sort((a, b) => a - b);
 
   return [

@@ -17,6 +17,31 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[rank] as number;
 }
 
+/**
+ * `repeat` for two measures compared with each other (AuditKit and its baseline): each is warmed
+ * up once, then their runs alternate, each going first in every other run, so that a slow minute
+ * of a shared machine falls on both alike rather than on whichever ran through it.
+ */
+export async function repeatAlternating(
+  runs: number,
+  first: (run: number) => Promise<number>,
+  second: (run: number) => Promise<number>,
+): Promise<[Figure, Figure]> {
+  await first(-1);
+  await second(-1);
+  const values: [number[], number[]] = [[], []];
+  for (let run = 0; run < runs; run++) {
+    if (run % 2 === 0) {
+      values[0].push(await first(run));
+      values[1].push(await second(run));
+    } else {
+      values[1].push(await second(run));
+      values[0].push(await first(run));
+    }
+  }
+  return [summarize(values[0]), summarize(values[1])];
+}
+
 /** Runs `measure` once to warm up, then `runs` times; returns the figures of the measured runs. */
 export async function repeat(runs: number, measure: (run: number) => Promise<number>): Promise<Figure> {
   await measure(-1);
